@@ -1,0 +1,457 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Threading.Channels;
+using NotebookGateway.Zmq.Handles;
+using NotebookGateway.Zmq.Interop;
+using NotebookGateway.Zmq.Reactor;
+
+namespace NotebookGateway.Zmq;
+
+/// <summary>
+/// An async libzmq socket. Every method may be called from any thread: each posts a command to the
+/// owning reactor, which is the only thread that touches the native socket. Received messages wait in
+/// a bounded queue; a cancelled receive never takes a message from it, and a cancelled send is either
+/// not sent at all or reported as sent.
+/// </summary>
+public sealed class ZmqSocket : IAsyncDisposable
+{
+    private readonly ZmqSocketHandle _handle;
+    private readonly Channel<ZmqMessage> _received;
+    private readonly Queue<PendingSend> _sendQueue = new();
+    private ZmqMessage? _stash;
+    private int _receivePaused;
+    private int _disposeRequested;
+    private Exception? _closeReason;
+
+    internal ZmqSocket(ZmqReactor reactor, ZmqSocketHandle handle, ZmqSocketType type, ZmqSocketOptions options)
+    {
+        Reactor = reactor;
+        _handle = handle;
+        Type = type;
+        try
+        {
+            ApplyOptions(options);
+            Fd = GetInt32(LibZmq.ZMQ_FD);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+        _received = Channel.CreateBounded<ZmqMessage>(new BoundedChannelOptions(Math.Max(1, options.ReceiveQueueCapacity))
+        {
+            SingleWriter = true,
+            AllowSynchronousContinuations = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public ZmqReactor Reactor { get; }
+
+    public ZmqSocketType Type { get; }
+
+    internal int Fd { get; }
+
+    internal ulong Token { get; set; }
+
+    internal bool InReadyList { get; set; }
+
+    internal bool IsClosed { get; private set; }
+
+    /// <summary>Messages received and not yet read.</summary>
+    public int PendingReceiveCount => _received.Reader.Count;
+
+    /// <summary>Binds and returns the resolved endpoint (useful with <c>tcp://127.0.0.1:*</c>).</summary>
+    public Task<string> BindAsync(string endpoint) => OnReactor(() =>
+    {
+        Check(LibZmq.Bind(_handle.Raw, endpoint), "zmq_bind " + endpoint);
+        return GetString(LibZmq.ZMQ_LAST_ENDPOINT);
+    });
+
+    public Task ConnectAsync(string endpoint) =>
+        OnReactor(() => Check(LibZmq.Connect(_handle.Raw, endpoint), "zmq_connect " + endpoint));
+
+    public Task DisconnectAsync(string endpoint) =>
+        OnReactor(() => Check(LibZmq.Disconnect(_handle.Raw, endpoint), "zmq_disconnect " + endpoint));
+
+    public Task SubscribeAsync(ReadOnlyMemory<byte> prefix) =>
+        OnReactor(() => SetBytes((int)ZmqOption.Subscribe, prefix.Span));
+
+    public Task UnsubscribeAsync(ReadOnlyMemory<byte> prefix) =>
+        OnReactor(() => SetBytes((int)ZmqOption.Unsubscribe, prefix.Span));
+
+    /// <summary>Reads an integer option (for diagnostics and tests).</summary>
+    public Task<long> GetOptionAsync(ZmqOption option) => OnReactor(() => option == ZmqOption.MaxMessageSize
+        ? GetInt64((int)option)
+        : GetInt32((int)option));
+
+    /// <summary>
+    /// Queues a whole multipart message. All its frames go out in one reactor turn, so concurrent
+    /// senders never interleave. Completes when libzmq has accepted the message.
+    /// </summary>
+    public Task SendAsync(ZmqMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+        if (Volatile.Read(ref _disposeRequested) != 0)
+        {
+            return Task.FromException(new ObjectDisposedException(nameof(ZmqSocket)));
+        }
+        var pending = new PendingSend(this, message, cancellationToken);
+        Reactor.Post(pending);
+        return pending.Task;
+    }
+
+    /// <summary>Waits for the next message. Cancellation leaves the queue untouched.</summary>
+    public async ValueTask<ZmqMessage> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        if (TryReceive(out ZmqMessage? message))
+        {
+            return message;
+        }
+        while (true)
+        {
+            try
+            {
+                if (!await _received.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    throw new ObjectDisposedException("The ZeroMQ socket is closed.", _closeReason);
+                }
+            }
+            catch (ChannelClosedException ex)
+            {
+                throw new ObjectDisposedException(nameof(ZmqSocket), ex);
+            }
+            if (TryReceive(out message))
+            {
+                return message;
+            }
+        }
+    }
+
+    /// <summary>Reads messages until the socket is closed or <paramref name="cancellationToken"/> fires.</summary>
+    public async IAsyncEnumerable<ZmqMessage> ReceiveAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (await _received.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (TryReceive(out ZmqMessage? message))
+            {
+                yield return message;
+            }
+        }
+    }
+
+    public bool TryReceive([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ZmqMessage? message)
+    {
+        if (!_received.Reader.TryRead(out message))
+        {
+            return false;
+        }
+        // The reactor stopped reading because the queue was full: there is room again.
+        if (Volatile.Read(ref _receivePaused) == 1 && Interlocked.Exchange(ref _receivePaused, 0) == 1)
+        {
+            Reactor.Post(new InvokeCommand<bool>(() =>
+            {
+                ResumeReceiving();
+                return true;
+            }));
+        }
+        return true;
+    }
+
+    /// <summary>Closes the socket on its reactor (linger 0). Pending sends fail; queued messages can still be read.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposeRequested, 1) != 0)
+        {
+            return;
+        }
+        try
+        {
+            await OnReactor(() => CloseOnReactor(new ObjectDisposedException(nameof(ZmqSocket)))).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The reactor already stopped, and closed this socket as it did.
+        }
+    }
+
+    internal void EnqueueSend(PendingSend pending)
+    {
+        if (IsClosed)
+        {
+            pending.Fail(_closeReason ?? new ObjectDisposedException(nameof(ZmqSocket)));
+            return;
+        }
+        _sendQueue.Enqueue(pending);
+        Reactor.MarkReady(this);
+    }
+
+    /// <summary>Reactor thread: moves messages both ways until nothing is left or the budget is spent.</summary>
+    /// <returns>True when the socket may still have work (budget exhausted).</returns>
+    internal bool Process(int budget)
+    {
+        try
+        {
+            for (int i = 0; i < budget; i++)
+            {
+                int events = GetInt32(LibZmq.ZMQ_EVENTS);
+                bool progressed = false;
+                if ((events & LibZmq.ZMQ_POLLIN) != 0 && _stash is null)
+                {
+                    ZmqMessage? message = ReceiveMultipart();
+                    if (message is not null)
+                    {
+                        progressed = true;
+                        if (!TryDeliver(message))
+                        {
+                            _stash = message;
+                        }
+                    }
+                }
+                if ((events & LibZmq.ZMQ_POLLOUT) != 0 && _sendQueue.Count > 0)
+                {
+                    progressed |= SendOne();
+                }
+                if (!progressed)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+        catch (ZmqException ex) when (ex.Error == ZmqError.Terminated)
+        {
+            CloseOnReactor(ex);
+            return false;
+        }
+    }
+
+    /// <summary>Reactor thread (or a dead reactor's cleanup): closes the native socket and fails waiters.</summary>
+    internal bool CloseOnReactor(Exception reason)
+    {
+        if (IsClosed)
+        {
+            return false;
+        }
+        IsClosed = true;
+        _closeReason = reason;
+        Reactor.Unregister(this);
+        _handle.Dispose();
+        while (_sendQueue.TryDequeue(out PendingSend? pending))
+        {
+            pending.Fail(reason);
+        }
+        _received.Writer.TryComplete();
+        return true;
+    }
+
+    private void ResumeReceiving()
+    {
+        if (_stash is not null)
+        {
+            if (!TryDeliver(_stash))
+            {
+                return;
+            }
+            _stash = null;
+        }
+        Reactor.MarkReady(this);
+    }
+
+    private bool TryDeliver(ZmqMessage message)
+    {
+        if (_received.Writer.TryWrite(message))
+        {
+            return true;
+        }
+        // Pause first, then retry: a reader that emptied a slot in between either sees the flag or left room.
+        Volatile.Write(ref _receivePaused, 1);
+        if (_received.Writer.TryWrite(message))
+        {
+            Volatile.Write(ref _receivePaused, 0);
+            return true;
+        }
+        return false;
+    }
+
+    private unsafe bool SendOne()
+    {
+        PendingSend pending = _sendQueue.Peek();
+        if (!pending.TryClaim())
+        {
+            _sendQueue.Dequeue(); // cancelled while queued: never sent
+            return true;
+        }
+        IReadOnlyList<ReadOnlyMemory<byte>> frames = pending.Message.Frames;
+        for (int i = 0; i < frames.Count; i++)
+        {
+            int flags = LibZmq.ZMQ_DONTWAIT | (i < frames.Count - 1 ? LibZmq.ZMQ_SNDMORE : 0);
+            int rc;
+            int errno;
+            do
+            {
+                fixed (byte* data = frames[i].Span)
+                {
+                    rc = LibZmq.Send(_handle.Raw, data, (nuint)frames[i].Length, flags);
+                }
+                errno = rc == -1 ? LibZmq.Errno() : 0;
+            }
+            while (rc == -1 && errno == LibC.EINTR);
+            if (rc == -1)
+            {
+                if (i == 0 && errno == LibC.EAGAIN)
+                {
+                    pending.Release(); // high-water mark: wait for POLLOUT
+                    return false;
+                }
+                _sendQueue.Dequeue();
+                pending.Fail(new ZmqException("zmq_send", errno));
+                return true;
+            }
+        }
+        _sendQueue.Dequeue();
+        pending.Complete();
+        return true;
+    }
+
+    private unsafe ZmqMessage? ReceiveMultipart()
+    {
+        List<ReadOnlyMemory<byte>>? frames = null;
+        LibZmq.ZmqMsg msg;
+        while (true)
+        {
+            _ = LibZmq.MsgInit(&msg);
+            int rc = LibZmq.MsgRecv(&msg, _handle.Raw, LibZmq.ZMQ_DONTWAIT);
+            if (rc == -1)
+            {
+                int errno = LibZmq.Errno();
+                _ = LibZmq.MsgClose(&msg);
+                if (errno == LibC.EINTR)
+                {
+                    continue;
+                }
+                if (errno == LibC.EAGAIN && frames is null)
+                {
+                    return null;
+                }
+                throw new ZmqException("zmq_msg_recv", errno);
+            }
+            byte[] frame = rc == 0 ? [] : new ReadOnlySpan<byte>(LibZmq.MsgData(&msg), rc).ToArray();
+            bool more = LibZmq.MsgMore(&msg) != 0;
+            _ = LibZmq.MsgClose(&msg);
+            (frames ??= new List<ReadOnlyMemory<byte>>(more ? 8 : 1)).Add(frame);
+            if (!more)
+            {
+                return new ZmqMessage(frames, true);
+            }
+        }
+    }
+
+    private Task<T> OnReactor<T>(Func<T> action) => Reactor.InvokeAsync(() =>
+    {
+        ObjectDisposedException.ThrowIf(IsClosed, this);
+        T result = action();
+        Reactor.MarkReady(this); // any zmq call may consume the fd's edge: look at the socket again
+        return result;
+    });
+
+    private Task<bool> OnReactor(Action action) => OnReactor(() =>
+    {
+        action();
+        return true;
+    });
+
+    private void ApplyOptions(ZmqSocketOptions options)
+    {
+        SetInt32((int)ZmqOption.Linger, (int)options.Linger.TotalMilliseconds);
+        if (options.RoutingId is { } id)
+        {
+            SetBytes((int)ZmqOption.RoutingId, id.Span);
+        }
+        if (options.MaxMessageSize is { } max)
+        {
+            SetInt64((int)ZmqOption.MaxMessageSize, max);
+        }
+        SetIfPresent(ZmqOption.SendHighWaterMark, options.SendHighWaterMark);
+        SetIfPresent(ZmqOption.ReceiveHighWaterMark, options.ReceiveHighWaterMark);
+        SetIfPresent(ZmqOption.ReconnectInterval, (int?)options.ReconnectInterval?.TotalMilliseconds);
+        SetIfPresent(ZmqOption.ReconnectIntervalMax, (int?)options.ReconnectIntervalMax?.TotalMilliseconds);
+        SetIfPresent(ZmqOption.IPv6, options.IPv6 is { } v6 ? (v6 ? 1 : 0) : null);
+        SetIfPresent(ZmqOption.Immediate, options.Immediate is { } im ? (im ? 1 : 0) : null);
+        SetIfPresent(ZmqOption.RouterMandatory, options.RouterMandatory is { } rm ? (rm ? 1 : 0) : null);
+        if (options.RequestRelaxed == true)
+        {
+            SetInt32((int)ZmqOption.RequestRelaxed, 1);
+            SetInt32((int)ZmqOption.RequestCorrelate, 1);
+        }
+        foreach (ReadOnlyMemory<byte> prefix in options.Subscriptions)
+        {
+            SetBytes((int)ZmqOption.Subscribe, prefix.Span);
+        }
+    }
+
+    private void SetIfPresent(ZmqOption option, int? value)
+    {
+        if (value is { } v)
+        {
+            SetInt32((int)option, v);
+        }
+    }
+
+    private unsafe void SetInt32(int option, int value) =>
+        Check(LibZmq.SetSockOpt(_handle.Raw, option, &value, sizeof(int)), "zmq_setsockopt " + option);
+
+    private unsafe void SetInt64(int option, long value) =>
+        Check(LibZmq.SetSockOpt(_handle.Raw, option, &value, sizeof(long)), "zmq_setsockopt " + option);
+
+    private unsafe void SetBytes(int option, ReadOnlySpan<byte> value)
+    {
+        fixed (byte* data = value)
+        {
+            Check(LibZmq.SetSockOpt(_handle.Raw, option, data, (nuint)value.Length), "zmq_setsockopt " + option);
+        }
+    }
+
+    private unsafe int GetInt32(int option)
+    {
+        int value = 0;
+        nuint size = sizeof(int);
+        Check(LibZmq.GetSockOpt(_handle.Raw, option, &value, &size), "zmq_getsockopt " + option);
+        return value;
+    }
+
+    private unsafe long GetInt64(int option)
+    {
+        long value = 0;
+        nuint size = sizeof(long);
+        Check(LibZmq.GetSockOpt(_handle.Raw, option, &value, &size), "zmq_getsockopt " + option);
+        return value;
+    }
+
+    private unsafe string GetString(int option)
+    {
+        byte* buffer = stackalloc byte[1024];
+        nuint size = 1024;
+        Check(LibZmq.GetSockOpt(_handle.Raw, option, buffer, &size), "zmq_getsockopt " + option);
+        int length = (int)size;
+        while (length > 0 && buffer[length - 1] == 0)
+        {
+            length--;
+        }
+        return Encoding.UTF8.GetString(buffer, length);
+    }
+
+    private static void Check(int rc, string operation)
+    {
+        if (rc == -1)
+        {
+            throw ZmqException.FromLastError(operation);
+        }
+    }
+
+    public override string ToString() => $"{Type} {_handle}";
+}
