@@ -1,0 +1,173 @@
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using NotebookGateway.Jupyter.Envelope;
+using NotebookGateway.Zmq;
+
+namespace NotebookGateway.Jupyter.Wire;
+
+/// <summary>
+/// The Jupyter ZMQ multipart format:
+/// <c>[identities…, "&lt;IDS|MSG&gt;", hmac, header, parent_header, metadata, content, buffers…]</c>.
+/// Decoding never throws on bad input: it returns the reason, counts it, and the message is dropped.
+/// One codec per socket: the replay history is per connection.
+/// </summary>
+public sealed class ZmqWireCodec
+{
+    public static ReadOnlySpan<byte> Delimiter => "<IDS|MSG>"u8;
+
+    private static readonly Meter s_meter = new("NotebookGateway.Jupyter");
+    private static readonly Counter<long> s_rejected = s_meter.CreateCounter<long>(
+        "jupyter_wire_rejected_messages", description: "Messages from kernels or clients refused by the wire codec, by reason.");
+
+    private readonly MessageSigner _signer;
+    private readonly WireLimits _limits;
+    private readonly SignatureHistory _history;
+    private long _rejectedCount;
+
+    public ZmqWireCodec(MessageSigner signer, WireLimits? limits = null)
+    {
+        _signer = signer;
+        _limits = limits ?? new WireLimits();
+        _history = new SignatureHistory(_limits.SignatureHistory);
+    }
+
+    /// <summary>Messages this codec refused since it was created.</summary>
+    public long RejectedCount => Interlocked.Read(ref _rejectedCount);
+
+    /// <summary>Raised for every refused message (for security logging); must be cheap.</summary>
+    public event Action<WireError>? Rejected;
+
+    public ZmqMessage Encode(JupyterMessage message)
+    {
+        var frames = new ReadOnlyMemory<byte>[message.Identities.Count + 6 + message.Buffers.Count];
+        int i = 0;
+        foreach (ReadOnlyMemory<byte> identity in message.Identities)
+        {
+            frames[i++] = identity;
+        }
+        frames[i++] = Delimiter.ToArray();
+        frames[i++] = _signer.Sign(message.HeaderJson.Span, message.ParentHeaderJson.Span, message.MetadataJson.Span, message.ContentJson.Span);
+        frames[i++] = message.HeaderJson;
+        frames[i++] = message.ParentHeaderJson;
+        frames[i++] = message.MetadataJson;
+        frames[i++] = message.ContentJson;
+        foreach (ReadOnlyMemory<byte> buffer in message.Buffers)
+        {
+            frames[i++] = buffer;
+        }
+        return new ZmqMessage(frames);
+    }
+
+    public DecodeResult Decode(ZmqMessage frames)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        DecodeResult result = DecodeCore(frames);
+        if (!result.Success)
+        {
+            Interlocked.Increment(ref _rejectedCount);
+            s_rejected.Add(1, new KeyValuePair<string, object?>("reason", result.Error.ToString()));
+            Rejected?.Invoke(result.Error);
+        }
+        return result;
+    }
+
+    private DecodeResult DecodeCore(ZmqMessage frames)
+    {
+        if (frames.TotalBytes > _limits.MaxMessageBytes)
+        {
+            return DecodeResult.Fail(WireError.Oversize);
+        }
+        int delimiter = -1;
+        for (int i = 0; i < frames.Count && i <= _limits.MaxIdentities; i++)
+        {
+            if (frames[i].Span.SequenceEqual(Delimiter))
+            {
+                delimiter = i;
+                break;
+            }
+        }
+        if (delimiter < 0)
+        {
+            return DecodeResult.Fail(frames.Count > _limits.MaxIdentities ? WireError.TooManyIdentities : WireError.MissingDelimiter);
+        }
+        int first = delimiter + 1;
+        if (frames.Count - first < 5)
+        {
+            return DecodeResult.Fail(WireError.TooFewFrames);
+        }
+        if (frames.Count - first - 5 > _limits.MaxBuffers)
+        {
+            return DecodeResult.Fail(WireError.TooManyFrames);
+        }
+        ReadOnlyMemory<byte> signature = frames[first];
+        ReadOnlyMemory<byte> header = frames[first + 1];
+        ReadOnlyMemory<byte> parent = frames[first + 2];
+        ReadOnlyMemory<byte> metadata = frames[first + 3];
+        ReadOnlyMemory<byte> content = frames[first + 4];
+        if (_signer.IsEnabled)
+        {
+            if (signature.IsEmpty)
+            {
+                return DecodeResult.Fail(WireError.MissingSignature);
+            }
+            if (!_signer.Verify(signature.Span, header.Span, parent.Span, metadata.Span, content.Span))
+            {
+                return DecodeResult.Fail(WireError.BadSignature);
+            }
+            if (!_history.TryAdd(signature.Span))
+            {
+                return DecodeResult.Fail(WireError.ReplayedSignature);
+            }
+        }
+        if (!MessageHeader.TryParse(header.Span, out MessageHeader? parsed))
+        {
+            return DecodeResult.Fail(WireError.InvalidHeader);
+        }
+        if (!MessageHeader.IsSupportedVersion(parsed!.Version))
+        {
+            return DecodeResult.Fail(WireError.UnsupportedVersion);
+        }
+        if (!IsJsonObject(parent.Span))
+        {
+            return DecodeResult.Fail(WireError.InvalidParentHeader);
+        }
+        if (!IsJsonObject(metadata.Span))
+        {
+            return DecodeResult.Fail(WireError.InvalidMetadata);
+        }
+        if (!IsJsonObject(content.Span))
+        {
+            return DecodeResult.Fail(WireError.InvalidContent);
+        }
+        ReadOnlyMemory<byte>[] identities = new ReadOnlyMemory<byte>[delimiter];
+        for (int i = 0; i < delimiter; i++)
+        {
+            identities[i] = frames[i];
+        }
+        ReadOnlyMemory<byte>[] buffers = new ReadOnlyMemory<byte>[frames.Count - first - 5];
+        for (int i = 0; i < buffers.Length; i++)
+        {
+            buffers[i] = frames[first + 5 + i];
+        }
+        return new DecodeResult(new JupyterMessage(parsed, header, parent, metadata, content, buffers, identities), WireError.None);
+    }
+
+    /// <summary>Structural check only (one forward pass, no allocation): the bytes are one well-formed JSON object.</summary>
+    internal static bool IsJsonObject(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 256 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+            reader.Skip();
+            return !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}
