@@ -1,1 +1,0 @@
-namespace NotebookGateway.Docker.Tests;
