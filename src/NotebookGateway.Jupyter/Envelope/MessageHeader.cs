@@ -72,6 +72,10 @@ public sealed record MessageHeader
     public static bool TryParse(ReadOnlySpan<byte> json, out MessageHeader? header)
     {
         header = null;
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+        {
+            return false;
+        }
         string? msgId = null, msgType = null, session = null, username = null, date = null, version = null, subshell = null;
         try
         {

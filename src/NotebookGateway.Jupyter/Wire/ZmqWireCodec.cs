@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
+using System.Text.Unicode;
 using NotebookGateway.Jupyter.Envelope;
 using NotebookGateway.Zmq;
 
@@ -78,7 +79,7 @@ public sealed class ZmqWireCodec
             return DecodeResult.Fail(WireError.Oversize);
         }
         int delimiter = -1;
-        for (int i = 0; i < frames.Count && i <= _limits.MaxIdentities; i++)
+        for (int i = 0; i < frames.Count; i++)
         {
             if (frames[i].Span.SequenceEqual(Delimiter))
             {
@@ -88,7 +89,11 @@ public sealed class ZmqWireCodec
         }
         if (delimiter < 0)
         {
-            return DecodeResult.Fail(frames.Count > _limits.MaxIdentities ? WireError.TooManyIdentities : WireError.MissingDelimiter);
+            return DecodeResult.Fail(WireError.MissingDelimiter);
+        }
+        if (delimiter > _limits.MaxIdentities)
+        {
+            return DecodeResult.Fail(WireError.TooManyIdentities);
         }
         int first = delimiter + 1;
         if (frames.Count - first < 5)
@@ -119,7 +124,7 @@ public sealed class ZmqWireCodec
                 return DecodeResult.Fail(WireError.ReplayedSignature);
             }
         }
-        if (!MessageHeader.TryParse(header.Span, out MessageHeader? parsed))
+        if (!Utf8.IsValid(header.Span) || !MessageHeader.TryParse(header.Span, out MessageHeader? parsed))
         {
             return DecodeResult.Fail(WireError.InvalidHeader);
         }
@@ -155,6 +160,10 @@ public sealed class ZmqWireCodec
     /// <summary>Structural check only (one forward pass, no allocation): the bytes are one well-formed JSON object.</summary>
     internal static bool IsJsonObject(ReadOnlySpan<byte> json)
     {
+        if (!Utf8.IsValid(json))
+        {
+            return false; // the reader does not check the bytes inside strings it skips
+        }
         try
         {
             var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 256 });

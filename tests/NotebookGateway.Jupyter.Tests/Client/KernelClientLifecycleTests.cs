@@ -88,7 +88,7 @@ public sealed class KernelClientLifecycleTests : IAsyncLifetime
     public async Task Connect_WrongKey_KernelIgnoresRequests()
     {
         await using LocalIpyKernel kernel = await LocalIpyKernel.StartAsync("ipc");
-        var forged = kernel.Connection with { Key = Wire.MessageSigner.NewKey() };
+        var forged = kernel.Connection with { Key = NotebookGateway.Jupyter.Wire.MessageSigner.NewKey() };
         await using KernelClient client = await KernelClient.ConnectAsync(forged, _context.Reactor, new KernelClientOptions { EnableHeartbeat = false });
 
         // ipykernel drops messages signed with the wrong key ("Invalid Signature"): no reply ever comes.

@@ -78,7 +78,7 @@ public sealed class KernelServerTests : IAsyncLifetime
     {
         ConnectionInfo connection = ConnectionInfo.CreateIpc(_temp.Combine("f"), "echo");
         await using KernelServer server = await KernelServer.StartAsync(connection, _context.Reactor, new EchoKernel());
-        ConnectionInfo forged = connection with { Key = Wire.MessageSigner.NewKey() };
+        ConnectionInfo forged = connection with { Key = NotebookGateway.Jupyter.Wire.MessageSigner.NewKey() };
         await using KernelClient attacker = await KernelClient.ConnectAsync(forged, _context.Reactor, new KernelClientOptions { EnableHeartbeat = false });
         await using KernelClient genuine = await KernelClient.ConnectAsync(connection, _context.Reactor, new KernelClientOptions { EnableHeartbeat = false });
 
