@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite: sets up what is missing, then runs every test project against the real
+# libzmq, ipykernel, jupyter_client and Docker engine. Ends with "N passed, N failed".
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+bash scripts/setup.sh || { echo "setup failed"; exit 1; }
+
+log="$(mktemp)"
+# One project at a time: kernel start and interrupt timings are part of what is tested.
+dotnet test NotebookGateway.sln -c Release --no-build -m:1 --results-directory "$ROOT/TestResults" \
+    --logger "console;verbosity=normal" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Sum the per-project summaries ("Total tests: 15" followed by "     Passed: 15", "     Failed: 1", ...).
+read -r passed failed skipped < <(awk '
+    /^Total tests:/ { inside = 1; next }
+    inside && /^ +Passed: [0-9]+$/  { p += $2; next }
+    inside && /^ +Failed: [0-9]+$/  { f += $2; next }
+    inside && /^ +Skipped: [0-9]+$/ { s += $2; next }
+    { inside = 0 }
+    END { printf "%d %d %d\n", p, f, s }' "$log")
+rm -f "$log"
+echo
+echo "total: ${passed} passed, ${failed} failed, ${skipped} skipped"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+    exit 1
+fi
