@@ -80,6 +80,31 @@ public sealed class ZmqSocket : IAsyncDisposable
     public Task UnsubscribeAsync(ReadOnlyMemory<byte> prefix) =>
         OnReactor(() => SetBytes((int)ZmqOption.Unsubscribe, prefix.Span));
 
+    /// <summary>
+    /// Starts libzmq's socket monitor for <paramref name="events"/> and returns the PAIR socket that
+    /// receives them (read them with <see cref="ZmqMonitorEvent.TryParse"/>). Dispose the PAIR and call
+    /// <see cref="StopMonitorAsync"/> when done: a monitor costs two sockets.
+    /// </summary>
+    public async Task<ZmqSocket> MonitorAsync(ZmqMonitorEvents events)
+    {
+        string endpoint = $"inproc://nbgw-monitor-{Guid.NewGuid():N}";
+        await OnReactor(() => Check(LibZmq.SocketMonitor(_handle.Raw, endpoint, (int)events), "zmq_socket_monitor")).ConfigureAwait(false);
+        ZmqSocket pair = Reactor.CreateSocket(ZmqSocketType.Pair);
+        try
+        {
+            await pair.ConnectAsync(endpoint).ConfigureAwait(false);
+        }
+        catch
+        {
+            await pair.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return pair;
+    }
+
+    public Task StopMonitorAsync() =>
+        OnReactor(() => Check(LibZmq.SocketMonitor(_handle.Raw, null, 0), "zmq_socket_monitor"));
+
     /// <summary>Reads an integer option (for diagnostics and tests).</summary>
     public Task<long> GetOptionAsync(ZmqOption option) => OnReactor(() => option == ZmqOption.MaxMessageSize
         ? GetInt64((int)option)

@@ -267,3 +267,26 @@ public sealed class ZmqSocketTests : ZmqTestBase
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await peer.ReceiveAsync());
     }
 }
+
+public sealed class ZmqMonitorTests : ZmqTestBase
+{
+    [Fact]
+    public async Task MonitorAsync_DealerConnectsLater_ReportsHandshakeSucceeded()
+    {
+        await using ZmqSocket dealer = Context.CreateSocket(ZmqSocketType.Dealer, new ZmqSocketOptions { ReconnectInterval = TimeSpan.FromMilliseconds(20) });
+        await using ZmqSocket monitor = await dealer.MonitorAsync(ZmqMonitorEvents.HandshakeSucceeded | ZmqMonitorEvents.ConnectRetried);
+        await dealer.ConnectAsync(Ipc("late"));
+
+        await using ZmqSocket router = Context.CreateSocket(ZmqSocketType.Router);
+        await router.BindAsync(Ipc("late"));
+        ZmqMonitorEvent seen;
+        do
+        {
+            Assert.True(ZmqMonitorEvent.TryParse(await Within(monitor.ReceiveAsync()), out seen));
+        }
+        while (seen.Event != ZmqMonitorEvents.HandshakeSucceeded);
+        await dealer.StopMonitorAsync();
+
+        Assert.EndsWith("late", seen.Endpoint, StringComparison.Ordinal);
+    }
+}

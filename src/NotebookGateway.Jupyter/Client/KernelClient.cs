@@ -42,6 +42,7 @@ public sealed partial class KernelClient : IAsyncDisposable
     private readonly Lock _listenersLock = new();
     private Action<JupyterMessage>[] _iopubListeners = [];
     private Task[] _loops = [];
+    private Task _handshakes = Task.CompletedTask;
     private int _disposed;
 
     private KernelClient(ConnectionInfo connection, ZmqReactor reactor, KernelClientOptions options, ILogger logger)
@@ -186,6 +187,14 @@ public sealed partial class KernelClient : IAsyncDisposable
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
+        try
+        {
+            await _handshakes.WaitAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The kernel's sockets did not all connect within {timeout}.");
+        }
         var iopubSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using IDisposable subscription = SubscribeIOPub(_ => iopubSeen.TrySetResult());
         Task<JupyterMessage>? reply = null;
@@ -280,6 +289,14 @@ public sealed partial class KernelClient : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
+        try
+        {
+            await _handshakes.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            // The kernel never connected before we gave up on it.
+        }
         FailPending(new ObjectDisposedException(nameof(KernelClient)));
         _stopping.Dispose();
     }
@@ -287,6 +304,14 @@ public sealed partial class KernelClient : IAsyncDisposable
     private async Task StartAsync()
     {
         string Endpoint(MessageChannel channel) => _options.EndpointResolver?.Invoke(channel) ?? Connection.EndpointOf(channel);
+        // A kernel drops what it sends to a socket whose handshake has not finished (an input_request
+        // to a stdin socket still reconnecting is lost, and the kernel waits in input() forever), so
+        // readiness includes every channel's handshake.
+        _handshakes = Task.WhenAll(
+            await WatchHandshakeAsync(_shell).ConfigureAwait(false),
+            await WatchHandshakeAsync(_control).ConfigureAwait(false),
+            await WatchHandshakeAsync(_stdin).ConfigureAwait(false),
+            await WatchHandshakeAsync(_iopub).ConfigureAwait(false));
         await _shell.ConnectAsync(Endpoint(MessageChannel.Shell)).ConfigureAwait(false);
         await _control.ConnectAsync(Endpoint(MessageChannel.Control)).ConfigureAwait(false);
         await _stdin.ConnectAsync(Endpoint(MessageChannel.Stdin)).ConfigureAwait(false);
@@ -304,6 +329,33 @@ public sealed partial class KernelClient : IAsyncDisposable
             loops.Add(HeartbeatAsync(_heartbeat));
         }
         _loops = [.. loops];
+    }
+
+    /// <summary>Completes when the socket's first handshake with the kernel has succeeded; then stops monitoring.</summary>
+    private async Task<Task> WatchHandshakeAsync(ZmqSocket socket)
+    {
+        ZmqSocket monitor = await socket.MonitorAsync(ZmqMonitorEvents.HandshakeSucceeded).ConfigureAwait(false);
+        return WaitAsync();
+
+        async Task WaitAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    ZmqMessage message = await monitor.ReceiveAsync(_stopping.Token).ConfigureAwait(false);
+                    if (ZmqMonitorEvent.TryParse(message, out ZmqMonitorEvent e) && e.Event == ZmqMonitorEvents.HandshakeSucceeded)
+                    {
+                        break;
+                    }
+                }
+                await socket.StopMonitorAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                await monitor.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task PumpAsync(ZmqSocket socket, ZmqWireCodec codec, MessageChannel channel)

@@ -85,6 +85,10 @@ internal static unsafe partial class LibZmq
     [LibraryImport(Libraries.LibZmq, EntryPoint = "zmq_send")]
     public static partial int Send(IntPtr socket, void* buffer, nuint length, int flags);
 
+    /// <summary>Publishes the socket's connection events on an inproc PAIR endpoint; a null endpoint stops it.</summary>
+    [LibraryImport(Libraries.LibZmq, EntryPoint = "zmq_socket_monitor", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int SocketMonitor(IntPtr socket, string? endpoint, int events);
+
     [LibraryImport(Libraries.LibZmq, EntryPoint = "zmq_msg_init")]
     public static partial int MsgInit(ZmqMsg* message);
 

@@ -180,6 +180,8 @@ public abstract class KernelClientIpyKernelTests(IpyKernelFixture fixture)
     }
 }
 
+[Collection(RealKernelCollection.Name)]
 public sealed class KernelClientIpyKernelIpcTests(IpcIpyKernelFixture fixture) : KernelClientIpyKernelTests(fixture), IClassFixture<IpcIpyKernelFixture>;
 
+[Collection(RealKernelCollection.Name)]
 public sealed class KernelClientIpyKernelTcpTests(TcpIpyKernelFixture fixture) : KernelClientIpyKernelTests(fixture), IClassFixture<TcpIpyKernelFixture>;

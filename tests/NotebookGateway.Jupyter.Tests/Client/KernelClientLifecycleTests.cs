@@ -8,6 +8,7 @@ using NotebookGateway.Zmq;
 namespace NotebookGateway.Jupyter.Tests.Client;
 
 /// <summary>Tests that end their kernel; each starts its own.</summary>
+[Collection(RealKernelCollection.Name)]
 public sealed class KernelClientLifecycleTests : IAsyncLifetime
 {
     private readonly ZmqContext _context = new();

@@ -10,6 +10,7 @@ using NotebookGateway.Zmq;
 
 namespace NotebookGateway.Jupyter.Tests.Kernel;
 
+[Collection(NotebookGateway.Jupyter.Tests.Client.RealKernelCollection.Name)]
 public sealed class KernelServerTests : IAsyncLifetime
 {
     private readonly ZmqContext _context = new();
