@@ -1,1 +1,150 @@
-Console.WriteLine("bench");
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using NotebookGateway.Jupyter.Client;
+using NotebookGateway.Testing;
+using NotebookGateway.Zmq;
+
+// Benchmarks for the README. Usage: dotnet run -c Release --project bench/NotebookGateway.Bench [all|execute|pingpong] [--runs N]
+string mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
+int runs = ReadOption("--runs", 1000);
+
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, libzmq {ZmqContext.LibraryVersion}");
+if (mode is "all" or "execute")
+{
+    await ExecuteRoundTripAsync(runs);
+}
+if (mode is "all" or "pingpong")
+{
+    await PingPongAsync(runs * 100);
+}
+return 0;
+
+int ReadOption(string name, int fallback)
+{
+    int index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+static async Task ExecuteRoundTripAsync(int runs)
+{
+    const int warmup = 50;
+    foreach (string transport in new[] { "ipc", "tcp" })
+    {
+        await using var context = new ZmqContext();
+        await using LocalIpyKernel kernel = await LocalIpyKernel.StartAsync(transport);
+        double[] ours;
+        await using (KernelClient client = await KernelClient.ConnectAsync(kernel.Connection, context.Reactor))
+        {
+            await client.WaitForReadyAsync(TimeSpan.FromSeconds(60));
+            ours = new double[runs];
+            for (int i = 0; i < warmup + runs; i++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                await client.ExecuteAsync("1");
+                if (i >= warmup)
+                {
+                    ours[i - warmup] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                }
+            }
+        }
+        string file = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.json");
+        await kernel.Connection.SaveAsync(file);
+        string json = await RunPythonAsync("jupyter_client_execute_rtt.py", file, runs.ToString(CultureInfo.InvariantCulture), warmup.ToString(CultureInfo.InvariantCulture));
+        File.Delete(file);
+        double[] theirs = JsonSerializer.Deserialize<double[]>(json)!;
+        Console.WriteLine($"execute `1` round trip, local ipykernel over {transport}, {runs} runs:");
+        Console.WriteLine($"  NotebookGateway KernelClient    p50 {Percentile(ours, 50):0.000} ms  p99 {Percentile(ours, 99):0.000} ms");
+        Console.WriteLine($"  jupyter_client blocking client  p50 {Percentile(theirs, 50):0.000} ms  p99 {Percentile(theirs, 99):0.000} ms");
+    }
+}
+
+static async Task PingPongAsync(int count)
+{
+    const int size = 1024;
+    using var temp = new TempDirectory("pp");
+    await using var context = new ZmqContext();
+    await using ZmqSocket router = context.CreateSocket(ZmqSocketType.Router);
+    await using ZmqSocket dealer = context.CreateSocket(ZmqSocketType.Dealer);
+    string endpoint = "ipc://" + temp.Combine("pp");
+    await router.BindAsync(endpoint);
+    await dealer.ConnectAsync(endpoint);
+    var payload = new ZmqMessage(new byte[size]);
+    using var stop = new CancellationTokenSource();
+    Task echo = Task.Run(async () =>
+    {
+        try
+        {
+            while (true)
+            {
+                await router.SendAsync(await router.ReceiveAsync(stop.Token));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    });
+    for (int i = 0; i < 1000; i++)
+    {
+        await dealer.SendAsync(payload);
+        await dealer.ReceiveAsync();
+    }
+    long start = Stopwatch.GetTimestamp();
+    for (int i = 0; i < count; i++)
+    {
+        await dealer.SendAsync(payload);
+        await dealer.ReceiveAsync();
+    }
+    double ours = count / Stopwatch.GetElapsedTime(start).TotalSeconds;
+
+    // Pipelined: many messages in flight, which is how a gateway relays iopub traffic.
+    const int window = 64;
+    start = Stopwatch.GetTimestamp();
+    for (int i = 0; i < count; i += window)
+    {
+        for (int j = 0; j < window; j++)
+        {
+            _ = dealer.SendAsync(payload);
+        }
+        for (int j = 0; j < window; j++)
+        {
+            await dealer.ReceiveAsync();
+        }
+    }
+    double pipelined = count / Stopwatch.GetElapsedTime(start).TotalSeconds;
+    await stop.CancelAsync();
+    await echo;
+
+    double theirs = double.Parse(await RunPythonAsync("pyzmq_pingpong.py", count.ToString(CultureInfo.InvariantCulture), size.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+    Console.WriteLine($"ROUTER/DEALER ping-pong over ipc, 1 KiB, {count} round trips:");
+    Console.WriteLine($"  NotebookGateway.Zmq (async, reactor thread)  {ours:N0} round trips/s");
+    Console.WriteLine($"  pyzmq (synchronous, one thread)             {theirs:N0} round trips/s");
+    Console.WriteLine($"  NotebookGateway.Zmq, 64 in flight           {pipelined:N0} round trips/s");
+}
+
+static double Percentile(double[] samples, double percentile)
+{
+    double[] sorted = [.. samples.Order()];
+    int index = (int)Math.Ceiling(percentile / 100.0 * sorted.Length) - 1;
+    return sorted[Math.Clamp(index, 0, sorted.Length - 1)];
+}
+
+static async Task<string> RunPythonAsync(string script, params string[] arguments)
+{
+    string path = Path.Combine(AppContext.BaseDirectory, "scripts", script);
+    var start = new ProcessStartInfo(LocalIpyKernel.Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+    start.ArgumentList.Add(path);
+    foreach (string argument in arguments)
+    {
+        start.ArgumentList.Add(argument);
+    }
+    using Process process = Process.Start(start)!;
+    Task<string> output = process.StandardOutput.ReadToEndAsync();
+    Task<string> error = process.StandardError.ReadToEndAsync();
+    await process.WaitForExitAsync();
+    if (process.ExitCode != 0)
+    {
+        throw new InvalidOperationException($"{script} failed: {await error}");
+    }
+    return (await output).Trim();
+}

@@ -59,6 +59,24 @@ public sealed class KernelClientLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Heartbeat_KernelStopped_ReportedDeadAsHung()
+    {
+        var (kernel, client) = await IpyKernelFixture.StartAsync(_context, "ipc", heartbeatTimeout: TimeSpan.FromSeconds(2));
+        await using (kernel)
+        await using (client)
+        {
+            // SIGSTOP freezes every thread, the heartbeat thread included: a hung kernel.
+            await kernel.SignalAsync(19, CancellationToken.None);
+
+            string reason = await client.Dead.WaitAsync(TestTimeouts.Short);
+
+            Assert.Contains("no heartbeat", reason, StringComparison.Ordinal);
+            Assert.False(kernel.HasExited);
+            await kernel.SignalAsync(18, CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task Interrupt_MessageMode_InterruptRequestOnControl()
     {
         var (kernel, client) = await IpyKernelFixture.StartAsync(_context, "ipc", InterruptMode.Message);
