@@ -115,7 +115,7 @@ public sealed class JupyterMessage
                 reader.Skip();
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
         }
         return null;

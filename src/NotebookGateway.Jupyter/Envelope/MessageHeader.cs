@@ -109,8 +109,9 @@ public sealed record MessageHeader
                 return false; // truncated, or trailing data after the object
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string with an escaped lone surrogate cannot become a .NET string.
             return false;
         }
         if (string.IsNullOrEmpty(msgId) || string.IsNullOrEmpty(msgType))

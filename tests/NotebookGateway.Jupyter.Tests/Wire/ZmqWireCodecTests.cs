@@ -107,6 +107,7 @@ public sealed class ZmqWireCodecTests
         { "non-json-header", WireError.InvalidHeader },
         { "header-without-msg-id", WireError.InvalidHeader },
         { "header-trailing-garbage", WireError.InvalidHeader },
+        { "header-lone-surrogate", WireError.InvalidHeader },
         { "version-4", WireError.UnsupportedVersion },
         { "version-6", WireError.UnsupportedVersion },
         { "content-array", WireError.InvalidContent },
@@ -272,6 +273,8 @@ public sealed class ZmqWireCodecTests
                 return Signed("""{"msg_type":"execute_request","version":"5.3"}""");
             case "header-trailing-garbage":
                 return Signed(GoldenHeader + "}");
+            case "header-lone-surrogate":
+                return Signed(GoldenHeader.Replace("\"tester\"", "\"\\ud800\"", StringComparison.Ordinal));
             case "version-4":
                 return Signed(GoldenHeader.Replace("\"5.3\"", "\"4.1\"", StringComparison.Ordinal));
             case "version-6":
