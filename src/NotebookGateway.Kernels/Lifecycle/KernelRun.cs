@@ -1,0 +1,50 @@
+using NotebookGateway.Jupyter.Client;
+using NotebookGateway.Jupyter.Connection;
+using NotebookGateway.Kernels.Sandbox;
+
+namespace NotebookGateway.Kernels.Lifecycle;
+
+/// <summary>One container of a kernel, with everything that lives and dies with it.</summary>
+internal sealed class KernelRun(SandboxKernel kernel, string runId, ConnectionInfo connection, SocketDirectory sockets)
+{
+    private readonly Lock _lock = new();
+    private Task? _tearDown;
+
+    public SandboxKernel Kernel { get; } = kernel;
+
+    public string RunId { get; } = runId;
+
+    public ConnectionInfo Connection { get; } = connection;
+
+    public SocketDirectory Sockets { get; } = sockets;
+
+    public string? ContainerId { get; set; }
+
+    public KernelSocketSet? SocketSet { get; set; }
+
+    public KernelClient? Client { get; set; }
+
+    public TimeSpan? StartDuration { get; set; }
+
+    /// <summary>Completes with the exit code from the engine's die event.</summary>
+    public TaskCompletionSource<long> Exited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The engine reported an OOM kill in this container.</summary>
+    public bool OomSeen { get; set; }
+
+    /// <summary>The gateway is stopping this run itself: its death is expected, not reported.</summary>
+    public bool Retiring { get; set; }
+
+    /// <summary>Counted in the running-kernels gauge.</summary>
+    public bool Counted { get; set; }
+
+    /// <summary>Runs <paramref name="tearDown"/> once; later callers wait for the same teardown.</summary>
+    public Task TearDownOnce(Func<Task> tearDown)
+    {
+        lock (_lock)
+        {
+            Retiring = true;
+            return _tearDown ??= tearDown();
+        }
+    }
+}

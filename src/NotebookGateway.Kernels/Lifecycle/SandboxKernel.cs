@@ -1,0 +1,63 @@
+using NotebookGateway.Jupyter.Client;
+using NotebookGateway.Jupyter.Connection;
+using NotebookGateway.Kernels.Options;
+using NotebookGateway.Kernels.Specs;
+using NotebookGateway.Kernels.Workspaces;
+
+namespace NotebookGateway.Kernels.Lifecycle;
+
+/// <summary>
+/// A kernel as the server sees it: an id that survives restarts, and the current run (one container, one key, one
+/// socket directory). <see cref="Client"/> and <see cref="Connection"/> change on every restart; listen to
+/// <see cref="SandboxKernelManager.KernelStateChanged"/> to follow them.
+/// </summary>
+public sealed class SandboxKernel
+{
+    internal SandboxKernel(string id, KernelSpec spec, IReadOnlyList<string> environment, DateTimeOffset createdAt)
+    {
+        Id = id;
+        Spec = spec;
+        Environment = environment;
+        CreatedAt = createdAt;
+    }
+
+    public string Id { get; }
+
+    public KernelSpec Spec { get; }
+
+    public SandboxEnvelope Envelope => Spec.Sandbox.Envelope;
+
+    /// <summary>The notebook session (workspace) the kernel runs in.</summary>
+    public NotebookSession Session { get; internal set; } = null!;
+
+    public SandboxKernelState State { get; internal set; } = SandboxKernelState.Starting;
+
+    /// <summary>Why the kernel is <see cref="SandboxKernelState.Dead"/>, e.g. "memory limit of 512 MiB exceeded".</summary>
+    public string? DeathReason { get; internal set; }
+
+    public DateTimeOffset CreatedAt { get; }
+
+    /// <summary>Starts so far: 1 after the first start, +1 per restart.</summary>
+    public int Generation { get; internal set; }
+
+    /// <summary>How long the current run took from container create to kernel_info_reply.</summary>
+    public TimeSpan? LastStartDuration => Run?.StartDuration;
+
+    /// <summary>The client of the current run.</summary>
+    /// <exception cref="InvalidOperationException">No running container (starting, restarting, dead or stopped).</exception>
+    public KernelClient Client => Run?.Client ?? throw NotRunning();
+
+    /// <summary>The gateway's own copy of the current run's connection (container-side paths, this run's key).</summary>
+    public ConnectionInfo Connection => Run?.Connection ?? throw NotRunning();
+
+    /// <summary>The current run's container, or null when there is none.</summary>
+    public string? ContainerId => Run?.ContainerId;
+
+    internal IReadOnlyList<string> Environment { get; }
+
+    internal KernelRun? Run { get; set; }
+
+    internal SemaphoreSlim Gate { get; } = new(1, 1);
+
+    private InvalidOperationException NotRunning() => new($"Kernel {Id} has no running container (state {State}).");
+}

@@ -1,0 +1,83 @@
+namespace NotebookGateway.Kernels.Options;
+
+/// <summary>
+/// Everything about how kernels are sandboxed (<c>Sandbox</c> in gateway.json). Bound with the configuration
+/// binder and checked by <see cref="SandboxOptionsValidator"/> at start-up.
+/// </summary>
+public sealed class SandboxOptions
+{
+    public const string SectionName = "Sandbox";
+
+    /// <summary>
+    /// Names this gateway deployment on the engine: every container it creates carries it as the
+    /// <c>org.notebookgateway.owner</c> label, and on start-up every container with that label is removed as an
+    /// orphan of an earlier run. Two gateways that share an engine must use different owners.
+    /// </summary>
+    public string Owner { get; set; } = "notebookgateway";
+
+    /// <summary>Directories holding one folder per kernelspec (<c>&lt;dir&gt;/&lt;name&gt;/kernel.json</c>).</summary>
+    public IList<string> KernelSpecDirectories { get; set; } = ["kernelspecs"];
+
+    /// <summary>The seccomp profile (JSON) applied to every sandbox; sent inline to the engine.</summary>
+    public string SeccompProfile { get; set; } = "seccomp/notebook.json";
+
+    /// <summary>Defaults; a kernelspec may override each value.</summary>
+    public EnvelopeOptions Envelope { get; set; } = new();
+
+    public UidRangeOptions UidRange { get; set; } = new();
+
+    /// <summary>
+    /// Host directory under which each kernel run gets its socket directory (a small tmpfs mounted by the gateway)
+    /// and its connection file. Only the gateway (root) may write here.
+    /// </summary>
+    public string SocketRoot { get; set; } = "/run/notebookgateway/sockets";
+
+    /// <summary>Mount a size- and inode-limited tmpfs on each socket directory (falls back to a plain 0700 directory if mounting fails).</summary>
+    public bool SocketDirectoryTmpfs { get; set; } = true;
+
+    public int SocketDirectorySizeKiB { get; set; } = 1024;
+
+    public int SocketDirectoryInodes { get; set; } = 64;
+
+    /// <summary>Host directory holding the notebook sessions' workspaces.</summary>
+    public string WorkspaceRoot { get; set; } = "/var/lib/notebookgateway/workspaces";
+
+    public WorkspaceBackendKind WorkspaceBackend { get; set; } = WorkspaceBackendKind.LoopImage;
+
+    /// <summary>Where the workspace appears in every sandbox; also the kernel's working directory.</summary>
+    public string WorkspaceMountPath { get; set; } = "/home/sandbox/work";
+
+    /// <summary>How long a workspace is kept after its session ended (0 = removed at once). A session that resumes meanwhile gets it back.</summary>
+    public int WorkspaceRetentionMinutes { get; set; }
+
+    /// <summary>From container creation until the kernel answers kernel_info; a start that takes longer is undone.</summary>
+    public int LaunchTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>How long a shutdown_request may take before the container is removed by force.</summary>
+    public int ShutdownGraceSeconds { get; set; } = 5;
+
+    /// <summary>A kernel that does not answer heartbeats for this long is reported dead.</summary>
+    public int HeartbeatTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Run the in-sandbox self-test on the first kernel of each runtime; refuse to serve kernels if it fails.</summary>
+    public bool SelfTest { get; set; } = true;
+
+    /// <summary>Cap of the engine's json-file log per container (kernel stdout/stderr), e.g. <c>1m</c>.</summary>
+    public string ContainerLogMaxSize { get; set; } = "1m";
+
+    /// <summary>Labels the operator adds to every container (e.g. for accounting). Never from clients.</summary>
+    public IDictionary<string, string> ExtraLabels { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Limits on the environment variables a client may pass to a kernel.</summary>
+    public int MaxClientEnvironmentVariables { get; set; } = 64;
+
+    public int MaxClientEnvironmentBytes { get; set; } = 64 * 1024;
+
+    public TimeSpan LaunchTimeout => TimeSpan.FromSeconds(LaunchTimeoutSeconds);
+
+    public TimeSpan ShutdownGrace => TimeSpan.FromSeconds(ShutdownGraceSeconds);
+
+    public TimeSpan HeartbeatTimeout => TimeSpan.FromSeconds(HeartbeatTimeoutSeconds);
+
+    public TimeSpan WorkspaceRetention => TimeSpan.FromMinutes(WorkspaceRetentionMinutes);
+}

@@ -1,0 +1,126 @@
+using System.Globalization;
+using NotebookGateway.Docker.Models;
+using NotebookGateway.Kernels.Options;
+using NotebookGateway.Kernels.Specs;
+
+namespace NotebookGateway.Kernels.Sandbox;
+
+/// <summary>What one kernel container is made of; <see cref="Build"/> turns it into the engine's create request.</summary>
+public sealed record SandboxContainerRequest
+{
+    public required KernelSpec Spec { get; init; }
+
+    public required uint Uid { get; init; }
+
+    public required uint Gid { get; init; }
+
+    public required string SocketDirectoryHostPath { get; init; }
+
+    public required string ConnectionFileHostPath { get; init; }
+
+    public required string WorkspaceHostPath { get; init; }
+
+    /// <summary>Labels decided by the gateway (ownership, ids); never anything a client sent.</summary>
+    public required IReadOnlyDictionary<string, string> Labels { get; init; }
+
+    /// <summary><c>NAME=value</c> entries: the kernelspec's env and the caller's validated client env.</summary>
+    public required IReadOnlyList<string> Environment { get; init; }
+
+    public required SeccompProfile Seccomp { get; init; }
+
+    public required SandboxOptions Options { get; init; }
+
+    /// <summary>Overrides the spec's argv (the self-test probe); null runs the kernel.</summary>
+    public IReadOnlyList<string>? Command { get; init; }
+
+    /// <summary>
+    /// The hardened container: no network, read-only root, every capability dropped, no-new-privileges, our seccomp
+    /// profile inline, memory = memory+swap, CPU quota, pids cgroup, nofile and core rlimits (not nproc: that is per
+    /// host uid), sized noexec /tmp and /dev/shm inside the memory budget, an init as PID 1, the session's uid, and
+    /// three bind mounts: socket directory (rw), connection file (ro), workspace (rw).
+    /// </summary>
+    public ContainerCreateRequest Build()
+    {
+        var envelope = Spec.Sandbox.Envelope;
+        var user = string.Create(CultureInfo.InvariantCulture, $"{Uid}:{Gid}");
+        return new ContainerCreateRequest
+        {
+            Image = Spec.Sandbox.Image,
+            Cmd = Command ?? Spec.ArgvFor(SandboxPaths.ConnectionFile),
+            Entrypoint = Spec.Sandbox.EffectiveEntrypoint,
+            Env = Environment,
+            User = user,
+            WorkingDir = Options.WorkspaceMountPath,
+            Hostname = "sandbox",
+            Labels = Labels,
+            StopSignal = "SIGTERM",
+            StopTimeout = Options.ShutdownGraceSeconds,
+            NetworkDisabled = true,
+            Tty = false,
+            OpenStdin = false,
+            AttachStdin = false,
+            AttachStdout = false,
+            AttachStderr = false,
+            HostConfig = new HostConfig
+            {
+                NetworkMode = "none",
+                ReadonlyRootfs = true,
+                CapDrop = ["ALL"],
+                SecurityOpt = ["no-new-privileges", (Spec.Sandbox.IsGVisor ? Seccomp.ForGVisor() : Seccomp).SecurityOpt],
+                Privileged = false,
+                Memory = envelope.MemoryBytes,
+                MemorySwap = envelope.MemoryBytes,
+                NanoCpus = envelope.NanoCpus,
+                PidsLimit = envelope.Pids,
+                Ulimits =
+                [
+                    new Ulimit { Name = "nofile", Soft = envelope.Nofile, Hard = envelope.Nofile },
+                    new Ulimit { Name = "core", Soft = 0, Hard = 0 },
+                ],
+                Tmpfs = new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["/tmp"] = string.Create(CultureInfo.InvariantCulture, $"size={envelope.TmpMiB}m,mode=1777,noexec,nosuid,nodev"),
+                },
+                ShmSize = envelope.ShmBytes,
+                Init = true,
+                IpcMode = "private",
+                OomKillDisable = false,
+                Runtime = Spec.Sandbox.Runtime,
+                RestartPolicy = new RestartPolicy { Name = "no" },
+                AutoRemove = false,
+                LogConfig = new LogConfig
+                {
+                    Type = "json-file",
+                    Config = new Dictionary<string, string>(StringComparer.Ordinal) { ["max-size"] = Options.ContainerLogMaxSize, ["max-file"] = "1" },
+                },
+                Mounts =
+                [
+                    new Mount
+                    {
+                        Type = MountTypes.Bind,
+                        Source = SocketDirectoryHostPath,
+                        Target = SandboxPaths.SocketDirectory,
+                        ReadOnly = false,
+                        BindOptions = new BindOptions { Propagation = "rprivate" },
+                    },
+                    new Mount
+                    {
+                        Type = MountTypes.Bind,
+                        Source = ConnectionFileHostPath,
+                        Target = SandboxPaths.ConnectionFile,
+                        ReadOnly = true,
+                        BindOptions = new BindOptions { Propagation = "rprivate" },
+                    },
+                    new Mount
+                    {
+                        Type = MountTypes.Bind,
+                        Source = WorkspaceHostPath,
+                        Target = Options.WorkspaceMountPath,
+                        ReadOnly = false,
+                        BindOptions = new BindOptions { Propagation = "rprivate" },
+                    },
+                ],
+            },
+        };
+    }
+}

@@ -1,0 +1,355 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using NotebookGateway.Jupyter.Client;
+using NotebookGateway.Kernels.Options;
+
+namespace NotebookGateway.Kernels.Specs;
+
+/// <summary>
+/// Parses <c>kernel.json</c>. Standard fields: <c>argv</c>, <c>display_name</c>, <c>language</c>,
+/// <c>interrupt_mode</c>, <c>env</c>, <c>metadata</c>. Ours: <c>metadata.notebookgateway</c> =
+/// <c>{ "image": …, "runtime": null|"runsc", "envelope": { memory_mib, cpus, … } }</c>; a spec without it is
+/// refused (a kernel never runs on the host). Every problem is collected before failing.
+/// </summary>
+public static partial class KernelSpecParser
+{
+    public const string ConnectionFilePlaceholder = "{connection_file}";
+
+    public const string MetadataKey = "notebookgateway";
+
+    public static bool IsValidName(string name) => NamePattern().IsMatch(name);
+
+    /// <exception cref="KernelSpecException">The file is not a usable sandboxed kernelspec.</exception>
+    public static KernelSpec Parse(string name, string resourceDirectory, ReadOnlySpan<byte> json, EnvelopeOptions defaults)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        var errors = new List<string>();
+        if (!IsValidName(name))
+        {
+            errors.Add($"the name must be letters, digits, '.', '_' or '-' (is '{name}').");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 32 });
+        }
+        catch (JsonException ex)
+        {
+            throw new KernelSpecException(name, [$"kernel.json is not valid JSON: {ex.Message}"]);
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new KernelSpecException(name, ["kernel.json must be a JSON object."]);
+            }
+
+            var argv = ReadArgv(root, errors);
+            var displayName = ReadString(root, "display_name", errors, required: true) ?? name;
+            var language = ReadString(root, "language", errors, required: true) ?? "";
+            var interruptMode = ReadInterruptMode(root, errors);
+            var env = ReadEnv(root, errors);
+            JsonElement? metadata = root.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object ? m.Clone() : null;
+            var sandbox = ReadSandbox(metadata, defaults, errors);
+
+            if (errors.Count > 0 || sandbox is null)
+            {
+                throw new KernelSpecException(name, errors);
+            }
+
+            return new KernelSpec
+            {
+                Name = name,
+                ResourceDirectory = resourceDirectory,
+                Argv = argv,
+                DisplayName = displayName,
+                Language = language,
+                InterruptMode = interruptMode,
+                Env = env,
+                Metadata = metadata,
+                Resources = ListResources(resourceDirectory),
+                Sandbox = sandbox,
+            };
+        }
+    }
+
+    /// <summary>Reads <c>&lt;directory&gt;/kernel.json</c>.</summary>
+    public static async Task<KernelSpec> LoadAsync(string directory, EnvelopeOptions defaults, CancellationToken cancellationToken = default)
+    {
+        var name = Path.GetFileName(directory.TrimEnd('/'));
+        var file = Path.Combine(directory, "kernel.json");
+        var info = new FileInfo(file);
+        if (!info.Exists)
+        {
+            throw new KernelSpecException(name, ["kernel.json is missing."]);
+        }
+
+        if (info.Length > 1024 * 1024)
+        {
+            throw new KernelSpecException(name, ["kernel.json is larger than 1 MiB."]);
+        }
+
+        var bytes = await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false);
+        return Parse(name, Path.GetFullPath(directory), bytes, defaults);
+    }
+
+    private static List<string> ReadArgv(JsonElement root, List<string> errors)
+    {
+        var argv = new List<string>();
+        if (!root.TryGetProperty("argv", out var element) || element.ValueKind != JsonValueKind.Array || element.GetArrayLength() == 0)
+        {
+            errors.Add("argv must be a non-empty array of strings.");
+            return argv;
+        }
+
+        foreach (var item in element.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String)
+            {
+                errors.Add("argv must contain only strings.");
+                return argv;
+            }
+
+            var value = item.GetString()!;
+            if (value.Contains('\0', StringComparison.Ordinal))
+            {
+                errors.Add("argv must not contain NUL characters.");
+            }
+
+            // {resource_dir} and friends name host paths: meaningless (and leaky) inside a sandbox.
+            var unknown = PlaceholderPattern().Matches(value).Select(x => x.Value).Where(p => p != ConnectionFilePlaceholder).ToList();
+            if (unknown.Count > 0)
+            {
+                errors.Add($"argv may only use the {ConnectionFilePlaceholder} placeholder (found {string.Join(", ", unknown)}).");
+            }
+
+            argv.Add(value);
+        }
+
+        return argv;
+    }
+
+    private static string? ReadString(JsonElement obj, string property, List<string> errors, bool required, string where = "")
+    {
+        if (!obj.TryGetProperty(property, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                errors.Add($"{where}{property} is required.");
+            }
+
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            errors.Add($"{where}{property} must be a string.");
+            return null;
+        }
+
+        return element.GetString();
+    }
+
+    private static InterruptMode ReadInterruptMode(JsonElement root, List<string> errors)
+    {
+        var mode = ReadString(root, "interrupt_mode", errors, required: false);
+        switch (mode)
+        {
+            case null or "signal":
+                return InterruptMode.Signal;
+            case "message":
+                return InterruptMode.Message;
+            default:
+                errors.Add($"interrupt_mode must be \"signal\" or \"message\" (is \"{mode}\").");
+                return InterruptMode.Signal;
+        }
+    }
+
+    private static Dictionary<string, string> ReadEnv(JsonElement root, List<string> errors)
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!root.TryGetProperty("env", out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return env;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("env must be an object of strings.");
+            return env;
+        }
+
+        foreach (var property in element.EnumerateObject())
+        {
+            if (property.Value.ValueKind != JsonValueKind.String)
+            {
+                errors.Add($"env.{property.Name} must be a string.");
+                continue;
+            }
+
+            if (!Lifecycle.KernelEnvironment.IsValidName(property.Name))
+            {
+                errors.Add($"env name '{property.Name}' is not a valid variable name.");
+                continue;
+            }
+
+            env[property.Name] = property.Value.GetString()!;
+        }
+
+        return env;
+    }
+
+    private static SandboxSpec? ReadSandbox(JsonElement? metadata, EnvelopeOptions defaults, List<string> errors)
+    {
+        const string W = "metadata.notebookgateway.";
+        if (metadata is not { } meta || !meta.TryGetProperty(MetadataKey, out var ours) || ours.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("metadata.notebookgateway is missing: only sandboxed kernelspecs are served.");
+            return null;
+        }
+
+        foreach (var property in ours.EnumerateObject())
+        {
+            if (property.Name is not ("image" or "runtime" or "envelope" or "entrypoint"))
+            {
+                errors.Add($"{W}{property.Name} is not a known setting (image, runtime, entrypoint, envelope).");
+            }
+        }
+
+        var image = ReadString(ours, "image", errors, required: true, W);
+        if (image is not null && !ImagePattern().IsMatch(image))
+        {
+            errors.Add($"{W}image '{image}' is not an image reference.");
+        }
+
+        var runtime = ReadString(ours, "runtime", errors, required: false, W);
+        if (runtime is not null && !RuntimePattern().IsMatch(runtime))
+        {
+            errors.Add($"{W}runtime '{runtime}' is not a runtime name.");
+        }
+
+        List<string>? entrypoint = null;
+        if (ours.TryGetProperty("entrypoint", out var ep) && ep.ValueKind != JsonValueKind.Null)
+        {
+            if (ep.ValueKind != JsonValueKind.Array || ep.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+            {
+                errors.Add($"{W}entrypoint must be an array of strings (or null for the image's).");
+            }
+            else
+            {
+                entrypoint = ep.EnumerateArray().Select(e => e.GetString()!).ToList();
+            }
+        }
+
+        var envelope = defaults.ToEnvelope();
+        if (ours.TryGetProperty("envelope", out var overrides) && overrides.ValueKind != JsonValueKind.Null)
+        {
+            if (overrides.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add($"{W}envelope must be an object.");
+            }
+            else
+            {
+                envelope = ApplyOverrides(envelope, overrides, errors);
+            }
+        }
+
+        errors.AddRange(envelope.Validate("envelope"));
+        return image is null ? null : new SandboxSpec { Image = image, Runtime = runtime == "runc" ? null : runtime, Entrypoint = entrypoint, Envelope = envelope };
+    }
+
+    private static SandboxEnvelope ApplyOverrides(SandboxEnvelope envelope, JsonElement overrides, List<string> errors)
+    {
+        const string W = "metadata.notebookgateway.envelope.";
+        foreach (var property in overrides.EnumerateObject())
+        {
+            var value = property.Value;
+            bool IsInt(out long number) => value.ValueKind == JsonValueKind.Number & value.TryGetInt64(out number);
+            switch (property.Name)
+            {
+                case "cpus":
+                    if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var cpus))
+                    {
+                        envelope = envelope with { Cpus = cpus };
+                    }
+                    else
+                    {
+                        errors.Add($"{W}cpus must be a number.");
+                    }
+
+                    continue;
+                case "output_bytes_per_cell" or "max_message_bytes":
+                    if (!IsInt(out var bytes))
+                    {
+                        errors.Add($"{W}{property.Name} must be an integer.");
+                    }
+                    else
+                    {
+                        envelope = property.Name == "output_bytes_per_cell"
+                            ? envelope with { OutputBytesPerCell = bytes }
+                            : envelope with { MaxMessageBytes = bytes };
+                    }
+
+                    continue;
+            }
+
+            if (!IsInt(out var n) || n is < int.MinValue or > int.MaxValue)
+            {
+                errors.Add(property.Name is "memory_mib" or "pids" or "nofile" or "tmp_mib" or "shm_mib" or "workspace_mib" or "cell_timeout_seconds"
+                    ? $"{W}{property.Name} must be an integer."
+                    : $"{W}{property.Name} is not a known setting.");
+                continue;
+            }
+
+            var i = (int)n;
+            switch (property.Name)
+            {
+                case "memory_mib": envelope = envelope with { MemoryMiB = i }; break;
+                case "pids": envelope = envelope with { Pids = i }; break;
+                case "nofile": envelope = envelope with { Nofile = i }; break;
+                case "tmp_mib": envelope = envelope with { TmpMiB = i }; break;
+                case "shm_mib": envelope = envelope with { ShmMiB = i }; break;
+                case "workspace_mib": envelope = envelope with { WorkspaceMiB = i }; break;
+                case "cell_timeout_seconds": envelope = envelope with { CellTimeoutSeconds = i }; break;
+                default: errors.Add($"{W}{property.Name} is not a known setting."); break;
+            }
+        }
+
+        return envelope;
+    }
+
+    private static Dictionary<string, string> ListResources(string directory)
+    {
+        var resources = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!Directory.Exists(directory))
+        {
+            return resources;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(directory))
+        {
+            var name = Path.GetFileName(file);
+            if (name != "kernel.json" && (File.GetAttributes(file) & FileAttributes.ReparsePoint) == 0)
+            {
+                resources[name] = file;
+            }
+        }
+
+        return resources;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex NamePattern();
+
+    [GeneratedRegex(@"\{[A-Za-z_]+\}")]
+    private static partial Regex PlaceholderPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$")]
+    private static partial Regex ImagePattern();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    private static partial Regex RuntimePattern();
+}

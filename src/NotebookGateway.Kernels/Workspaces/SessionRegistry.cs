@@ -1,0 +1,270 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using NotebookGateway.Kernels.Options;
+using NotebookGateway.Kernels.Sandbox;
+using NotebookGateway.Kernels.Security;
+
+namespace NotebookGateway.Kernels.Workspaces;
+
+/// <summary>
+/// The live notebook sessions of one manager: each has a uid from <see cref="UidAllocator"/> and a workspace under
+/// <c>{WorkspaceRoot}/{Owner}/{key}</c>. Two sessions never share either. When a session ends its workspace is
+/// removed at once or after the retention period; a session that resumes before then gets it back.
+/// </summary>
+public sealed partial class SessionRegistry : IAsyncDisposable
+{
+    private readonly SandboxOptions _options;
+    private readonly string _root;
+    private readonly UidAllocator _uids;
+    private readonly IWorkspaceBackend _backend;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, NotebookSession> _sessions = new(StringComparer.Ordinal);
+    private bool _disposed;
+
+    public SessionRegistry(SandboxOptions options, string root, UidAllocator uids, IWorkspaceBackend backend, TimeProvider timeProvider, ILogger logger)
+    {
+        _options = options;
+        _root = root;
+        _uids = uids;
+        _backend = backend;
+        _time = timeProvider;
+        _logger = logger;
+    }
+
+    /// <summary>The directory holding this owner's workspaces.</summary>
+    public string Root => _root;
+
+    public IReadOnlyList<NotebookSession> Sessions
+    {
+        get
+        {
+            lock (_sessions)
+            {
+                return _sessions.Values.ToList();
+            }
+        }
+    }
+
+    public NotebookSession? Find(string sessionId)
+    {
+        lock (_sessions)
+        {
+            return _sessions.GetValueOrDefault(sessionId);
+        }
+    }
+
+    /// <summary>
+    /// The session for <paramref name="sessionId"/>, created with a new uid and workspace (sized from
+    /// <paramref name="envelope"/>) if it does not exist; counts one more kernel in it.
+    /// </summary>
+    public async Task<NotebookSession> AcquireAsync(string sessionId, bool isImplicit, SandboxEnvelope envelope, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            NotebookSession? session;
+            lock (_sessions)
+            {
+                session = _sessions.GetValueOrDefault(sessionId);
+            }
+
+            if (session is not null)
+            {
+                if (session.Ended)
+                {
+                    // Resumed within the retention period.
+                    session.RemovalTimer?.Dispose();
+                    session.RemovalTimer = null;
+                    session.Ended = false;
+                    Log.SessionResumed(_logger, session.Key);
+                }
+
+                session.KernelCount++;
+                return session;
+            }
+
+            var key = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+            var uid = _uids.Allocate();
+            var directory = Path.Combine(_root, key);
+            try
+            {
+                NoFollow.CreateDirectory(directory, 0b111_000_000, 0, 0);
+                var path = await _backend.CreateAsync(directory, uid, uid, envelope.WorkspaceBytes, cancellationToken).ConfigureAwait(false);
+                session = new NotebookSession(sessionId, key, uid, directory, path, _backend.EnforcesSize ? envelope.WorkspaceBytes : 0, isImplicit)
+                {
+                    KernelCount = 1,
+                };
+            }
+            catch
+            {
+                _ = await _backend.RemoveAsync(directory, CancellationToken.None).ConfigureAwait(false);
+                _uids.Release(uid);
+                throw;
+            }
+
+            lock (_sessions)
+            {
+                _sessions[sessionId] = session;
+            }
+
+            Log.SessionCreated(_logger, key, uid, envelope.WorkspaceMiB, _backend.GetType().Name);
+            return session;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>One kernel of the session is gone (the session itself lives on until <see cref="EndAsync"/>).</summary>
+    public void Release(NotebookSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        lock (_sessions)
+        {
+            session.KernelCount = Math.Max(0, session.KernelCount - 1);
+        }
+    }
+
+    /// <summary>Ends a session: its workspace is removed now, or after the retention period. No-op for an unknown id.</summary>
+    public async Task EndAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var session = Find(sessionId);
+            if (session is null || session.Ended)
+            {
+                return;
+            }
+
+            session.Ended = true;
+            if (_options.WorkspaceRetention <= TimeSpan.Zero || _disposed)
+            {
+                await RemoveLockedAsync(session).ConfigureAwait(false);
+                return;
+            }
+
+            Log.SessionRetained(_logger, session.Key, _options.WorkspaceRetentionMinutes);
+            session.RemovalTimer = _time.CreateTimer(_ => _ = ExpireAsync(session), null, _options.WorkspaceRetention, Timeout.InfiniteTimeSpan);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Removes every workspace (manager disposal).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            foreach (var session in Sessions)
+            {
+                await RemoveLockedAsync(session).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Removes workspaces left under <paramref name="root"/> by an earlier gateway process: every mount below it is
+    /// detached, then everything is deleted without following links.
+    /// </summary>
+    public static IReadOnlyList<string> Sweep(string root)
+    {
+        var failures = new List<string>();
+        if (NoFollow.TryStat(root) is not { IsDirectory: true })
+        {
+            return failures;
+        }
+
+        foreach (var mountPoint in HostMounts.MountPointsUnder(root))
+        {
+            if (mountPoint != root.TrimEnd('/') && HostMounts.TryUnmount(mountPoint, detach: true) is { } error)
+            {
+                failures.Add($"umount {mountPoint}: {error}");
+            }
+        }
+
+        using var directory = NoFollow.OpenDirectory(root);
+        failures.AddRange(NoFollow.DeleteContents(directory));
+        return failures;
+    }
+
+    private async Task ExpireAsync(NotebookSession session)
+    {
+        try
+        {
+            await _gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                if (session.Ended && !_disposed && Find(session.Id) == session)
+                {
+                    await RemoveLockedAsync(session).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task RemoveLockedAsync(NotebookSession session)
+    {
+        session.RemovalTimer?.Dispose();
+        session.RemovalTimer = null;
+        lock (_sessions)
+        {
+            _sessions.Remove(session.Id);
+        }
+
+        var failures = await _backend.RemoveAsync(session.Directory, CancellationToken.None).ConfigureAwait(false);
+        if (failures.Count > 0)
+        {
+            Log.RemoveFailed(_logger, session.Key, string.Join("; ", failures));
+        }
+        else
+        {
+            Log.SessionRemoved(_logger, session.Key);
+        }
+
+        _uids.Release(session.Uid);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Session `{Key}` created: uid {Uid}, workspace {SizeMiB} MiB ({Backend})")]
+        public static partial void SessionCreated(ILogger logger, string key, uint uid, int sizeMiB, string backend);
+
+        [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Session `{Key}` removed with its workspace")]
+        public static partial void SessionRemoved(ILogger logger, string key);
+
+        [LoggerMessage(EventId = 302, Level = LogLevel.Information, Message = "Session `{Key}` ended; workspace kept for {Minutes} min")]
+        public static partial void SessionRetained(ILogger logger, string key, int minutes);
+
+        [LoggerMessage(EventId = 303, Level = LogLevel.Information, Message = "Session `{Key}` resumed within its retention period")]
+        public static partial void SessionResumed(ILogger logger, string key);
+
+        [LoggerMessage(EventId = 304, Level = LogLevel.Error, Message = "Workspace of session `{Key}` not fully removed: {Failures}")]
+        public static partial void RemoveFailed(ILogger logger, string key, string failures);
+    }
+}

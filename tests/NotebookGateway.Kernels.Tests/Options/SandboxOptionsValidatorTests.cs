@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Configuration;
+using NotebookGateway.Kernels.Options;
+using NotebookGateway.Kernels.Tests.Support;
+
+namespace NotebookGateway.Kernels.Tests.Options;
+
+public sealed class SandboxOptionsValidatorTests
+{
+    private static SandboxOptions Valid() => new() { SeccompProfile = RepositoryPaths.SeccompProfile };
+
+    [Fact]
+    public void Validate_Defaults_Succeeds()
+    {
+        var result = new SandboxOptionsValidator().Validate(null, Valid());
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public void Validate_ManyProblems_ReportsEveryOne()
+    {
+        var options = Valid();
+        options.Owner = "Bad Owner!";
+        options.SeccompProfile = "/nonexistent/profile.json";
+        options.Envelope.MemoryMiB = 128;
+        options.Envelope.TmpMiB = 100;
+        options.UidRange = new UidRangeOptions { First = 0, Count = 0 };
+        options.SocketRoot = "relative/sockets";
+        options.WorkspaceMountPath = "/kernel/work";
+        options.LaunchTimeoutSeconds = 0;
+        options.ExtraLabels["org.notebookgateway.owner"] = "x";
+
+        var errors = SandboxOptionsValidator.Collect(options);
+
+        Assert.Contains(errors, e => e.Contains("Sandbox:Owner", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("SeccompProfile", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("tmp_mib + shm_mib", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("UidRange:First", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("UidRange:Count", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Sandbox:SocketRoot", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("WorkspaceMountPath", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("LaunchTimeoutSeconds", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("reserved", StringComparison.Ordinal));
+        Assert.False(new SandboxOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    [Fact]
+    public void Bind_GatewayJsonSandboxSection_IsValidAndUsesSnakeCaseEnvelopeKeys()
+    {
+        var configuration = new ConfigurationBuilder().AddJsonFile(RepositoryPaths.GatewayJson).Build();
+        var options = new SandboxOptions { Envelope = new EnvelopeOptions { MemoryMiB = 1, Pids = 1 } };
+
+        configuration.GetSection(SandboxOptions.SectionName).Bind(options);
+        options.SeccompProfile = Path.Combine(RepositoryPaths.Root, options.SeccompProfile);
+
+        Assert.Empty(SandboxOptionsValidator.Collect(options));
+        Assert.Equal(512, options.Envelope.MemoryMiB);
+        Assert.Equal(128, options.Envelope.Pids);
+        Assert.Equal(256, options.Envelope.WorkspaceMiB);
+        Assert.Equal(WorkspaceBackendKind.LoopImage, options.WorkspaceBackend);
+        Assert.Equal(200_000, options.UidRange.First);
+    }
+}

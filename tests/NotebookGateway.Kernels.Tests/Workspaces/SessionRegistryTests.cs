@@ -1,0 +1,101 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using NotebookGateway.Kernels.Options;
+using NotebookGateway.Kernels.Sandbox;
+using NotebookGateway.Kernels.Security;
+using NotebookGateway.Kernels.Tests.Support;
+using NotebookGateway.Kernels.Workspaces;
+using NotebookGateway.Testing;
+
+namespace NotebookGateway.Kernels.Tests.Workspaces;
+
+public sealed class SessionRegistryTests : IDisposable
+{
+    private static readonly SandboxEnvelope Envelope = new EnvelopeOptions { WorkspaceMiB = 16 }.ToEnvelope();
+    private readonly TempDirectory _root = new("sessions");
+    private readonly ManualTimeProvider _time = new();
+
+    public void Dispose() => _root.Dispose();
+
+    private SessionRegistry Create(int retentionMinutes, IWorkspaceBackend? backend = null) => new(
+        new SandboxOptions { WorkspaceRetentionMinutes = retentionMinutes },
+        _root.Path,
+        new UidAllocator(new UidRangeOptions { First = 410_000, Count = 10 }, []),
+        backend ?? new DirectoryWorkspaceBackend(),
+        _time,
+        NullLogger.Instance);
+
+    [Fact]
+    public async Task Acquire_TwoSessions_GetTheirOwnUidAndWorkspace()
+    {
+        await using var registry = Create(0);
+
+        var a = await registry.AcquireAsync("a", false, Envelope, CancellationToken.None);
+        var b = await registry.AcquireAsync("b", false, Envelope, CancellationToken.None);
+        var again = await registry.AcquireAsync("a", false, Envelope, CancellationToken.None);
+
+        Assert.Same(a, again);
+        Assert.NotEqual(a.Uid, b.Uid);
+        Assert.NotEqual(a.WorkspaceHostPath, b.WorkspaceHostPath);
+        Assert.Equal(a.Uid, NoFollow.TryStat(a.WorkspaceHostPath)!.Value.Uid);
+        Assert.Equal(0b111_000_000u, NoFollow.TryStat(a.WorkspaceHostPath)!.Value.Permissions);
+    }
+
+    [Fact]
+    public async Task End_WithRetention_KeepsTheWorkspaceUntilItExpiresUnlessResumed()
+    {
+        await using var registry = Create(10);
+        var session = await registry.AcquireAsync("s", false, Envelope, CancellationToken.None);
+        await File.WriteAllTextAsync(Path.Combine(session.WorkspaceHostPath, "notes.txt"), "x");
+
+        await registry.EndAsync("s");
+        _time.Advance(TimeSpan.FromMinutes(9));
+        Assert.True(File.Exists(Path.Combine(session.WorkspaceHostPath, "notes.txt")));
+
+        var resumed = await registry.AcquireAsync("s", false, Envelope, CancellationToken.None);
+        Assert.Same(session, resumed);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        Assert.True(File.Exists(Path.Combine(session.WorkspaceHostPath, "notes.txt")), "a resumed session keeps its workspace");
+
+        await registry.EndAsync("s");
+        _time.Advance(TimeSpan.FromMinutes(10));
+        Assert.True(await KernelEvents.EventuallyAsync(() => !Directory.Exists(session.WorkspaceHostPath), TestTimeouts.Short));
+        Assert.Null(registry.Find("s"));
+    }
+
+    [Fact]
+    public async Task End_WithoutRetention_RemovesAtOnceAndFreesTheUid()
+    {
+        await using var registry = Create(0);
+        var session = await registry.AcquireAsync("s", false, Envelope, CancellationToken.None);
+
+        await registry.EndAsync("s");
+
+        Assert.False(Directory.Exists(session.WorkspaceHostPath));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_root.Path));
+    }
+
+    [Fact]
+    public async Task LoopImage_Workspace_IsASizedExt4OwnedByTheSessionUid()
+    {
+        await using var registry = Create(0, new LoopImageWorkspaceBackend());
+        var session = await registry.AcquireAsync("s", false, Envelope, CancellationToken.None);
+        try
+        {
+            Assert.True(HostMounts.IsMountPoint(session.WorkspaceHostPath));
+            var line = File.ReadLines("/proc/self/mountinfo").Single(l => l.Split(' ')[4] == session.WorkspaceHostPath);
+            Assert.Contains(" - ext4 /dev/loop", line, StringComparison.Ordinal);
+            Assert.Contains("nosuid", line, StringComparison.Ordinal);
+            Assert.Contains("nodev", line, StringComparison.Ordinal);
+            Assert.Equal(session.Uid, NoFollow.TryStat(session.WorkspaceHostPath)!.Value.Uid);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(session.WorkspaceHostPath));
+            Assert.Equal(16L * 1024 * 1024, session.WorkspaceBytes);
+        }
+        finally
+        {
+            await registry.EndAsync("s");
+        }
+
+        Assert.False(HostMounts.IsMountPoint(session.WorkspaceHostPath));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_root.Path));
+    }
+}
