@@ -5,7 +5,8 @@ using NotebookGateway.Jupyter.Client;
 using NotebookGateway.Testing;
 using NotebookGateway.Zmq;
 
-// Benchmarks for the README. Usage: dotnet run -c Release --project bench/NotebookGateway.Bench [all|execute|pingpong] [--runs N]
+// Benchmarks for the README. Run from the repository root:
+// dotnet run -c Release --project bench/NotebookGateway.Bench [all|execute|pingpong|sandbox] [--runs N] [--starts N] [--idle N]
 string mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 int runs = ReadOption("--runs", 1000);
 
@@ -17,6 +18,11 @@ if (mode is "all" or "execute")
 if (mode is "all" or "pingpong")
 {
     await PingPongAsync(runs * 100);
+}
+if (mode is "all" or "sandbox")
+{
+    string root = Environment.CurrentDirectory;
+    await NotebookGateway.Bench.SandboxBenchmark.RunAsync(root, ReadOption("--starts", 20), ReadOption("--idle", 10));
 }
 return 0;
 
@@ -122,12 +128,7 @@ static async Task PingPongAsync(int count)
     Console.WriteLine($"  NotebookGateway.Zmq, 64 in flight           {pipelined:N0} round trips/s");
 }
 
-static double Percentile(double[] samples, double percentile)
-{
-    double[] sorted = [.. samples.Order()];
-    int index = (int)Math.Ceiling(percentile / 100.0 * sorted.Length) - 1;
-    return sorted[Math.Clamp(index, 0, sorted.Length - 1)];
-}
+static double Percentile(double[] samples, double percentile) => NotebookGateway.Bench.Stats.Percentile(samples, percentile);
 
 static async Task<string> RunPythonAsync(string script, params string[] arguments)
 {

@@ -1,45 +1,91 @@
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
+using NotebookGateway.Jupyter.WebSocket;
 using NotebookGateway.Server.Api;
+using NotebookGateway.Server.Channels;
 using NotebookGateway.Server.Configuration;
+using NotebookGateway.Server.Kernels;
+using NotebookGateway.Server;
 using NotebookGateway.Server.Security;
 
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Environment.CurrentDirectory });
 
 // gateway.json from the working directory (the repository root when started by scripts/up.sh), or --config.
-string configPath = builder.Configuration["config"] ?? Path.Combine(Environment.CurrentDirectory, "gateway.json");
+string configPath = Path.GetFullPath(builder.Configuration["config"] ?? "gateway.json");
 builder.Configuration.AddJsonFile(configPath, optional: false, reloadOnChange: false);
 builder.Configuration.AddEnvironmentVariables("NBGW_");
+// Request lines carry ?token=: keep the framework's request logging out of the logs.
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
 builder.Services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.Section)).ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+builder.Services.AddOptions<ChannelOptions>().Bind(builder.Configuration.GetSection(ChannelOptions.Section));
+builder.Services.AddSandboxKernels(builder.Configuration);
+builder.Services.AddSingleton<GatewayKernelRegistry>();
+builder.Services.AddSingleton<SessionStore>();
+builder.Services.AddSingleton(sp => new WebSocketMessageCodec(new WebSocketCodecOptions
+{
+    MaxFrameBytes = sp.GetRequiredService<IOptions<ChannelOptions>>().Value.MaxClientMessageBytes,
+}));
 
 GatewayOptions gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
 var validation = new GatewayOptionsValidator().Validate(null, gateway);
 if (validation.Failed)
 {
-    Console.Error.WriteLine("gateway.json is invalid:\n  " + string.Join("\n  ", validation.Failures));
+    Console.Error.WriteLine($"{configPath} is invalid:\n  " + string.Join("\n  ", validation.Failures));
     return 2;
 }
 var auth = new TokenAuthentication(string.IsNullOrEmpty(gateway.Token) ? TokenAuthentication.Generate() : gateway.Token);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(gateway.ListenEndPoint));
 
 var app = builder.Build();
-app.UsePathBase(gateway.BaseUrl.TrimEnd('/'));
+
+// Every error is {reason, message}; nothing about the exception reaches the client.
+app.UseExceptionHandler(errors => errors.Run(async context =>
+{
+    var feature = context.Features.Get<IExceptionHandlerFeature>();
+    ServerLog.UnhandledError(app.Logger, context.Request.Path.Value ?? "", feature?.Error);
+    await JsonErrors.Create(StatusCodes.Status500InternalServerError, "Internal Server Error", "Unknown server error").ExecuteAsync(context);
+}));
+string basePath = gateway.BaseUrl.TrimEnd('/');
+if (basePath.Length > 0)
+{
+    app.UsePathBase(basePath);
+}
 app.Use(async (context, next) =>
 {
-    if (!HttpMethods.IsOptions(context.Request.Method) && !auth.IsAuthorized(context.Request))
+    CorsHeaders.Apply(context, gateway);
+    if (basePath.Length > 0 && !context.Request.PathBase.HasValue)
+    {
+        await JsonErrors.Create(StatusCodes.Status404NotFound, "Not Found").ExecuteAsync(context);
+        return;
+    }
+    if (HttpMethods.IsOptions(context.Request.Method))
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        return;
+    }
+    if (!auth.IsAuthorized(context.Request))
     {
         await JsonErrors.Create(StatusCodes.Status401Unauthorized, "Unauthorized").ExecuteAsync(context);
         return;
     }
+    GatewayUser.Set(context, GatewayUser.DefaultName);
     await next(context);
 });
+app.UseWebSockets();
+
 app.MapGet("/api", () => Results.Json(new VersionBody(typeof(Program).Assembly.GetName().Version?.ToString(3) ?? "0.1.0"), ApiJsonContext.Default.VersionBody));
+KernelSpecEndpoints.Map(app);
+KernelEndpoints.Map(app);
+SessionEndpoints.Map(app);
+ChannelEndpoints.Map(app);
 app.MapFallback(() => JsonErrors.Create(StatusCodes.Status404NotFound, "Not Found"));
 
 await app.StartAsync();
 string url = $"http://{gateway.Listen}{gateway.BaseUrl}";
 Console.WriteLine($"NotebookGateway is listening on {url}");
 Console.WriteLine($"Token: {auth.Token}");
-Console.WriteLine($"Try:   curl -H 'Authorization: token {auth.Token}' {url}api");
+Console.WriteLine($"Try:   curl -H 'Authorization: token {auth.Token}' {url}api/kernelspecs");
 await app.WaitForShutdownAsync();
 return 0;

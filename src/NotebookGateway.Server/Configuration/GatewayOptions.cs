@@ -17,6 +17,32 @@ public sealed class GatewayOptions
     /// <summary>The API token of the default user; empty = a random one is generated at start and printed.</summary>
     public string Token { get; set; } = "";
 
+    /// <summary>The spec used when a client names none.</summary>
+    public string DefaultKernelName { get; set; } = "python3";
+
+    /// <summary>
+    /// Whether GET on the kernel and session lists is allowed. Kernel Gateway's default is off because every client
+    /// would see every kernel; here each user sees only their own, so it is on (JupyterLab polls these lists).
+    /// </summary>
+    public bool ListKernels { get; set; } = true;
+
+    /// <summary>Client environment variables allowed besides <c>KERNEL_*</c>.</summary>
+    public List<string> EnvAllowList { get; set; } = [];
+
+    /// <summary>CORS: allowed origins (<c>*</c> for any); empty = no CORS headers and cross-origin websockets refused.</summary>
+    public List<string> AllowOrigins { get; set; } = [];
+
+    public string AllowMethods { get; set; } = "GET, POST, PATCH, DELETE, OPTIONS";
+
+    public string AllowHeaders { get; set; } = "Authorization, Content-Type, X-XSRFToken, X-Requested-With";
+
+    public string ExposeHeaders { get; set; } = "Location";
+
+    public int CorsMaxAgeSeconds { get; set; } = 600;
+
+    /// <summary>How long POST /api/kernels waits for a kernel to become ready.</summary>
+    public int KernelStartTimeoutSeconds { get; set; } = 90;
+
     public IPEndPoint ListenEndPoint => IPEndPoint.Parse(Listen);
 }
 

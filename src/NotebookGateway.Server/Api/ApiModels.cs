@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using NotebookGateway.Server.Kernels;
+
+namespace NotebookGateway.Server.Api;
+
+/// <summary>Kernel Gateway's Kernel model.</summary>
+public sealed record KernelModel(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("last_activity")] string LastActivity,
+    [property: JsonPropertyName("execution_state")] string ExecutionState,
+    [property: JsonPropertyName("connections")] int Connections,
+    [property: JsonPropertyName("reason")] string? Reason = null)
+{
+    public static KernelModel From(GatewayKernel kernel) => new(
+        kernel.Id,
+        kernel.Sandbox.Spec.Name,
+        Timestamp(kernel.Channels.LastActivity),
+        kernel.ExecutionState,
+        kernel.Channels.Connections,
+        kernel.Sandbox.DeathReason);
+
+    /// <summary>ISO 8601 with microseconds and Z, as jupyter_server writes it.</summary>
+    public static string Timestamp(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+}
+
+public sealed record KernelSpecBody(
+    [property: JsonPropertyName("argv")] IReadOnlyList<string> Argv,
+    [property: JsonPropertyName("env")] IReadOnlyDictionary<string, string> Env,
+    [property: JsonPropertyName("display_name")] string DisplayName,
+    [property: JsonPropertyName("language")] string Language,
+    [property: JsonPropertyName("interrupt_mode")] string InterruptMode,
+    [property: JsonPropertyName("metadata")] JsonElement? Metadata);
+
+public sealed record KernelSpecModel(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("spec")] KernelSpecBody Spec,
+    [property: JsonPropertyName("resources")] IReadOnlyDictionary<string, string> Resources);
+
+public sealed record KernelSpecsModel(
+    [property: JsonPropertyName("default")] string? Default,
+    [property: JsonPropertyName("kernelspecs")] IReadOnlyDictionary<string, KernelSpecModel> KernelSpecs);
+
+public sealed record NotebookPath([property: JsonPropertyName("path")] string Path);
+
+/// <summary>jupyter_server's Session model, plus Kernel Gateway's <c>notebook.path</c>.</summary>
+public sealed record SessionModel(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("kernel")] KernelModel? Kernel,
+    [property: JsonPropertyName("notebook")] NotebookPath Notebook);
+
+[JsonSerializable(typeof(KernelModel))]
+[JsonSerializable(typeof(List<KernelModel>))]
+[JsonSerializable(typeof(KernelSpecsModel))]
+[JsonSerializable(typeof(KernelSpecModel))]
+[JsonSerializable(typeof(SessionModel))]
+[JsonSerializable(typeof(List<SessionModel>))]
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+internal sealed partial class ApiModelsJsonContext : JsonSerializerContext;

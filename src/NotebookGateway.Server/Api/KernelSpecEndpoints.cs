@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Options;
+using NotebookGateway.Kernels.Specs;
+using NotebookGateway.Server.Configuration;
+
+namespace NotebookGateway.Server.Api;
+
+/// <summary><c>/api/kernelspecs</c> and the spec resource files (logos).</summary>
+public static class KernelSpecEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/kernelspecs", async (KernelSpecCatalog catalog, IOptions<GatewayOptions> options, CancellationToken ct) =>
+        {
+            KernelSpecSnapshot snapshot = await catalog.RefreshAsync(ct);
+            var models = snapshot.Available.Values.ToDictionary(s => s.Name, s => ToModel(s, options.Value.BaseUrl), StringComparer.Ordinal);
+            string? defaultName = models.ContainsKey(options.Value.DefaultKernelName) ? options.Value.DefaultKernelName : models.Keys.Order(StringComparer.Ordinal).FirstOrDefault();
+            return Results.Json(new KernelSpecsModel(defaultName, models), ApiModelsJsonContext.Default.KernelSpecsModel);
+        });
+        app.MapGet("/api/kernelspecs/{name}", async (string name, KernelSpecCatalog catalog, IOptions<GatewayOptions> options, CancellationToken ct) =>
+        {
+            try
+            {
+                KernelSpec spec = await catalog.GetAsync(name, ct);
+                return Results.Json(ToModel(spec, options.Value.BaseUrl), ApiModelsJsonContext.Default.KernelSpecModel);
+            }
+            catch (KernelSpecNotFoundException)
+            {
+                return JsonErrors.Create(StatusCodes.Status404NotFound, "Not Found", $"Kernel spec {name} not found");
+            }
+        });
+        app.MapMethods("/kernelspecs/{name}/{file}", [HttpMethods.Get, HttpMethods.Head], async (string name, string file, HttpContext context, KernelSpecCatalog catalog, CancellationToken ct) =>
+        {
+            KernelSpec spec;
+            try
+            {
+                spec = await catalog.GetAsync(name, ct);
+            }
+            catch (KernelSpecNotFoundException)
+            {
+                return JsonErrors.Create(StatusCodes.Status404NotFound, "Not Found", $"Kernel spec {name} not found");
+            }
+            // Only files the catalog listed (no path from the URL ever reaches the file system).
+            if (!spec.Resources.TryGetValue(file, out string? path))
+            {
+                return JsonErrors.Create(StatusCodes.Status404NotFound, "Not Found", $"Kernel spec {name} has no resource {file}");
+            }
+            if (file.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+            {
+                context.Response.Headers.CacheControl = "max-age=2592000";
+            }
+            return Results.File(path, ContentTypeOf(file));
+        });
+    }
+
+    public static KernelSpecModel ToModel(KernelSpec spec, string baseUrl) => new(
+        spec.Name,
+        new KernelSpecBody(spec.Argv, spec.Env, spec.DisplayName, spec.Language, spec.InterruptMode == Jupyter.Client.InterruptMode.Message ? "message" : "signal", spec.Metadata),
+        spec.Resources.Keys.ToDictionary(
+            file => Path.GetFileNameWithoutExtension(file),
+            file => $"{baseUrl}kernelspecs/{Uri.EscapeDataString(spec.Name)}/{Uri.EscapeDataString(file)}",
+            StringComparer.Ordinal));
+
+    private static string ContentTypeOf(string file) => Path.GetExtension(file).ToLowerInvariant() switch
+    {
+        ".png" => "image/png",
+        ".svg" => "image/svg+xml",
+        ".js" => "application/javascript",
+        ".css" => "text/css",
+        ".json" => "application/json",
+        _ => "application/octet-stream",
+    };
+}

@@ -1,0 +1,235 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using NotebookGateway.Jupyter.Client;
+using NotebookGateway.Jupyter.Envelope;
+using NotebookGateway.Jupyter.Messages;
+using NotebookGateway.Jupyter.Messages.IOPub;
+
+namespace NotebookGateway.Server.Channels;
+
+/// <summary>
+/// The client side of one kernel, shared by every transport (websocket now, SignalR next): iopub is fanned
+/// out to every client session, replies and stdin go only to the session that sent the request, output
+/// passes the <see cref="OutputLimiter"/>, and sessions without a socket keep buffering for a reconnect.
+/// Survives kernel restarts: <see cref="Bind"/> switches it to the new run's client.
+/// </summary>
+public sealed partial class KernelChannels
+{
+    private readonly ConcurrentDictionary<string, ClientSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ChannelOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Lock _bindLock = new();
+    private OutputLimiter _limiter;
+    private KernelClient? _client;
+    private IDisposable? _subscription;
+    private long _lastActivityTicks;
+    private string _executionState = ExecutionStates.Starting;
+
+    public KernelChannels(string kernelId, ChannelOptions options, TimeProvider time, ILogger logger)
+    {
+        KernelId = kernelId;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _limiter = new OutputLimiter(options, time);
+        _lastActivityTicks = time.GetUtcNow().UtcTicks;
+    }
+
+    public string KernelId { get; }
+
+    /// <summary>The last execution_state the kernel published, or restarting/dead from the lifecycle.</summary>
+    public string ExecutionState => Volatile.Read(ref _executionState);
+
+    public DateTimeOffset LastActivity => new(Interlocked.Read(ref _lastActivityTicks), TimeSpan.Zero);
+
+    /// <summary>Open sockets (the Kernel model's <c>connections</c>).</summary>
+    public int Connections => _sessions.Values.Count(s => s.IsAttached);
+
+    /// <summary>Output messages dropped by the limiter since the last bind.</summary>
+    public long DroppedOutputs => _limiter.Dropped;
+
+    /// <summary>Switches to a (new) run's client: called after start and after every restart.</summary>
+    public void Bind(KernelClient client)
+    {
+        lock (_bindLock)
+        {
+            _subscription?.Dispose();
+            _client = client;
+            _limiter = new OutputLimiter(_options, _time);
+            _subscription = client.SubscribeIOPub(OnIOPub);
+            // A bound client's kernel has answered kernel_info: it is idle until it says otherwise.
+            Volatile.Write(ref _executionState, ExecutionStates.Idle);
+        }
+    }
+
+    /// <summary>Stops forwarding from the current run (it died or is being replaced).</summary>
+    public void Unbind()
+    {
+        lock (_bindLock)
+        {
+            _subscription?.Dispose();
+            _subscription = null;
+            _client = null;
+        }
+    }
+
+    /// <summary>Tells every client the kernel's state (restarting, dead) with a status message that has no parent.</summary>
+    public void PublishLifecycleStatus(string state)
+    {
+        Volatile.Write(ref _executionState, state);
+        MessageHeader header = MessageHeader.Create(MessageTypes.Status, KernelId, "gateway");
+        var status = new JupyterMessage(header, header.ToJson(), "{}"u8.ToArray(), "{}"u8.ToArray(),
+            MessageContentTypes.Serialize(new StatusContent { ExecutionState = state }));
+        Broadcast(new ChannelMessage(status, MessageChannel.IOPub));
+    }
+
+    /// <summary>Attaches a transport to its client session (created on first use); an older transport of the same session is closed.</summary>
+    public async Task<ClientSession> AttachAsync(string sessionId, IClientConnection connection)
+    {
+        RemoveExpiredSessions();
+        ClientSession session = _sessions.GetOrAdd(sessionId, id => new ClientSession(id, _options.OfflineBufferMessages, _time));
+        IClientConnection? replaced = session.Attach(connection);
+        if (replaced is not null && !ReferenceEquals(replaced, connection))
+        {
+            Log.ConnectionReplaced(_logger, KernelId, sessionId);
+            await replaced.CloseAsync("replaced by a newer connection with the same session_id").ConfigureAwait(false);
+        }
+        return session;
+    }
+
+    public void Detach(ClientSession session, IClientConnection connection) => session.Detach(connection, _time.GetUtcNow());
+
+    /// <summary>Relays one client message to the kernel; the reply and any input_request come back to this session only.</summary>
+    public async Task SendFromClientAsync(ClientSession session, JupyterMessage message, MessageChannel channel, CancellationToken cancellationToken)
+    {
+        KernelClient? client = Volatile.Read(ref _client);
+        if (client is null)
+        {
+            Log.DroppedWhileNotRunning(_logger, KernelId, message.MsgType);
+            return;
+        }
+        if (message.MsgType is not (MessageTypes.KernelInfoRequest or MessageTypes.CommInfoRequest))
+        {
+            Touch(); // polling does not count as activity
+        }
+        bool expectsReply = channel is MessageChannel.Shell or MessageChannel.Control
+            && message.MsgType.EndsWith("_request", StringComparison.Ordinal);
+        if (!expectsReply)
+        {
+            await client.SendAsync(message, channel, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        Task<JupyterMessage> reply = client.RequestAsync(message, channel, new StdinToSession(session), CancellationToken.None);
+        _ = ForwardReplyAsync(reply, session, channel);
+        // Surface send failures (not the reply wait) to the caller.
+        if (reply.IsFaulted)
+        {
+            await reply.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Closes every transport (kernel deleted) and forgets all sessions.</summary>
+    public async Task CloseAllAsync(string reason)
+    {
+        Unbind();
+        foreach (ClientSession session in _sessions.Values)
+        {
+            if (session.Current is { } connection)
+            {
+                await connection.CloseAsync(reason).ConfigureAwait(false);
+            }
+            session.Complete();
+        }
+        _sessions.Clear();
+    }
+
+    private async Task ForwardReplyAsync(Task<JupyterMessage> reply, ClientSession session, MessageChannel channel)
+    {
+        try
+        {
+            session.Enqueue(new ChannelMessage(await reply.ConfigureAwait(false), channel));
+        }
+        catch (Exception ex) when (ex is KernelDiedException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The kernel died or was replaced; clients learn that from the lifecycle status.
+        }
+        catch (InvalidOperationException ex)
+        {
+            Log.RequestRefused(_logger, KernelId, ex.Message);
+        }
+    }
+
+    private void OnIOPub(JupyterMessage message)
+    {
+        if (message.MsgType == MessageTypes.Status)
+        {
+            if (message.GetContentString("execution_state") is { } state)
+            {
+                Volatile.Write(ref _executionState, state);
+            }
+        }
+        else
+        {
+            Touch();
+        }
+        if (!_limiter.ShouldForward(message, out JupyterMessage? notice))
+        {
+            if (notice is not null)
+            {
+                Log.OutputLimited(_logger, KernelId, message.ParentMsgId);
+                Broadcast(new ChannelMessage(notice, MessageChannel.IOPub));
+            }
+            return;
+        }
+        Broadcast(new ChannelMessage(message, MessageChannel.IOPub));
+    }
+
+    private void Broadcast(ChannelMessage message)
+    {
+        foreach (ClientSession session in _sessions.Values)
+        {
+            session.Enqueue(message);
+        }
+    }
+
+    private void Touch() => Interlocked.Exchange(ref _lastActivityTicks, _time.GetUtcNow().UtcTicks);
+
+    private void RemoveExpiredSessions()
+    {
+        DateTimeOffset cutoff = _time.GetUtcNow() - TimeSpan.FromSeconds(_options.OfflineBufferSeconds);
+        foreach (ClientSession session in _sessions.Values)
+        {
+            if (!session.IsAttached && session.DetachedSince < cutoff && _sessions.TryRemove(session.SessionId, out _))
+            {
+                session.Complete();
+            }
+        }
+    }
+
+    /// <summary>Routes a request's input_request to the session that sent the request.</summary>
+    private sealed class StdinToSession(ClientSession session) : IRequestObserver
+    {
+        public void OnIOPub(JupyterMessage message)
+        {
+            // iopub reaches every session through the fan-out.
+        }
+
+        public void OnStdin(JupyterMessage message) => session.Enqueue(new ChannelMessage(message, MessageChannel.Stdin));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Kernel `{KernelId}`: a new connection replaced session `{SessionId}`")]
+        public static partial void ConnectionReplaced(ILogger logger, string kernelId, string sessionId);
+
+        [LoggerMessage(EventId = 3002, Level = LogLevel.Debug, Message = "Kernel `{KernelId}` is not running; dropped `{MsgType}` from a client")]
+        public static partial void DroppedWhileNotRunning(ILogger logger, string kernelId, string msgType);
+
+        [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Kernel `{KernelId}`: request refused: {Reason}")]
+        public static partial void RequestRefused(ILogger logger, string kernelId, string reason);
+
+        [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Kernel `{KernelId}`: output of cell `{ParentId}` limited")]
+        public static partial void OutputLimited(ILogger logger, string kernelId, string? parentId);
+    }
+}

@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NotebookGateway.Kernels.Lifecycle;
+using NotebookGateway.Server.Channels;
+
+namespace NotebookGateway.Server.Kernels;
+
+/// <summary>
+/// The gateway's kernels: starts them through the sandbox manager and keeps each one's client channels
+/// following its lifecycle (bound to the new client after a restart; restarting/dead told to clients).
+/// Lookups are per owner: another user's kernel does not exist for you.
+/// </summary>
+public sealed partial class GatewayKernelRegistry : IDisposable
+{
+    private readonly ConcurrentDictionary<string, GatewayKernel> _kernels = new(StringComparer.Ordinal);
+    private readonly SandboxKernelManager _manager;
+    private readonly ChannelOptions _channelOptions;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+
+    public GatewayKernelRegistry(SandboxKernelManager manager, IOptions<ChannelOptions> channelOptions, TimeProvider time, ILoggerFactory loggers)
+    {
+        _manager = manager;
+        _channelOptions = channelOptions.Value;
+        _time = time;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<GatewayKernelRegistry>();
+        _manager.KernelStateChanged += OnStateChanged;
+    }
+
+    public SandboxKernelManager Manager => _manager;
+
+    public async Task<GatewayKernel> StartAsync(KernelStartRequest request, string owner, CancellationToken cancellationToken)
+    {
+        SandboxKernel sandbox = await _manager.StartKernelAsync(request, cancellationToken).ConfigureAwait(false);
+        var channels = new KernelChannels(sandbox.Id, _channelOptions, _time, _loggers.CreateLogger<KernelChannels>());
+        var kernel = new GatewayKernel(sandbox, channels, owner);
+        _kernels[sandbox.Id] = kernel;
+        if (sandbox.State == SandboxKernelState.Running)
+        {
+            channels.Bind(sandbox.Client);
+        }
+        return kernel;
+    }
+
+    public bool TryGet(string kernelId, string owner, out GatewayKernel kernel)
+    {
+        if (_kernels.TryGetValue(kernelId, out GatewayKernel? found) && found.Owner == owner)
+        {
+            kernel = found;
+            return true;
+        }
+        kernel = null!;
+        return false;
+    }
+
+    public IReadOnlyList<GatewayKernel> List(string owner) =>
+        _kernels.Values.Where(k => k.Owner == owner).OrderBy(k => k.Sandbox.CreatedAt).ToList();
+
+    public IReadOnlyCollection<GatewayKernel> All => _kernels.Values.ToList();
+
+    public Task InterruptAsync(GatewayKernel kernel, CancellationToken cancellationToken) =>
+        _manager.InterruptKernelAsync(kernel.Id, cancellationToken);
+
+    /// <summary>Restarts in a new container; returns once the new kernel answered kernel_info.</summary>
+    public async Task RestartAsync(GatewayKernel kernel, CancellationToken cancellationToken)
+    {
+        SandboxKernel sandbox = await _manager.RestartKernelAsync(kernel.Id, cancellationToken).ConfigureAwait(false);
+        if (sandbox.State == SandboxKernelState.Running)
+        {
+            kernel.Channels.Bind(sandbox.Client);
+        }
+    }
+
+    public async Task ShutdownAsync(GatewayKernel kernel, CancellationToken cancellationToken)
+    {
+        if (!_kernels.TryRemove(kernel.Id, out _))
+        {
+            return;
+        }
+        try
+        {
+            await _manager.ShutdownKernelAsync(kernel.Id, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await kernel.Channels.CloseAllAsync("the kernel was shut down").ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose() => _manager.KernelStateChanged -= OnStateChanged;
+
+    private void OnStateChanged(object? sender, KernelStateChangedEventArgs e)
+    {
+        if (!_kernels.TryGetValue(e.Kernel.Id, out GatewayKernel? kernel))
+        {
+            return; // still starting (StartAsync binds it) or already removed
+        }
+        try
+        {
+            switch (e.State)
+            {
+                case SandboxKernelState.Running:
+                    kernel.Channels.Bind(e.Kernel.Client);
+                    break;
+                case SandboxKernelState.Restarting:
+                    kernel.Channels.Unbind();
+                    kernel.Channels.PublishLifecycleStatus("restarting");
+                    break;
+                case SandboxKernelState.Dead:
+                    kernel.Channels.Unbind();
+                    kernel.Channels.PublishLifecycleStatus("dead");
+                    Log.KernelDied(_logger, e.Kernel.Id, e.Reason ?? "unknown");
+                    break;
+                case SandboxKernelState.Stopped:
+                    if (_kernels.TryRemove(e.Kernel.Id, out _))
+                    {
+                        _ = kernel.Channels.CloseAllAsync("the kernel stopped");
+                    }
+                    break;
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // The run changed again while we looked at it; the next event brings the final state.
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Kernel `{KernelId}` died: {Reason}")]
+        public static partial void KernelDied(ILogger logger, string kernelId, string reason);
+    }
+}

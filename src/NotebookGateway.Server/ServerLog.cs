@@ -1,0 +1,7 @@
+namespace NotebookGateway.Server;
+
+internal static partial class ServerLog
+{
+    [LoggerMessage(EventId = 3901, Level = LogLevel.Error, Message = "Unhandled error on {Path}")]
+    public static partial void UnhandledError(ILogger logger, string path, Exception? exception);
+}
