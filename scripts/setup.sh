@@ -12,9 +12,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DEBIAN_FRONTEND=noninteract
 
 # libzmq5: the gateway's ZeroMQ; python3-*: real kernels and clients for tests and benchmarks;
 # docker.io: the sandbox engine; debootstrap: bootstraps the base image without a registry;
-# busybox-static: the Docker client tests' tiny image; e2fsprogs: size-capped workspaces.
+# busybox-static: the Docker client tests' tiny image; e2fsprogs: size-capped workspaces; runsc: gVisor.
 PACKAGES=(libzmq5 python3-ipykernel python3-jupyter-client python3-zmq docker.io debootstrap
-          busybox-static e2fsprogs curl ca-certificates)
+          busybox-static e2fsprogs runsc curl ca-certificates)
 
 missing=()
 for package in "${PACKAGES[@]}"; do
@@ -26,11 +26,41 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# --- client test dependencies (issue 4) ---
+# Real Jupyter clients for tests/NotebookGateway.Server.Tests: Notebook 6.4 and jupyter_server 1.23 as gateway
+# clients (--gateway-url), and @jupyterlab/services under Node.js (tests/js, pinned by its package-lock.json).
+# Node.js and npm are the machine's own (not Debian's nodejs package), so they are used as found, not installed.
+CLIENT_PACKAGES=(jupyter-notebook python3-jupyter-server)
+missing=()
+for package in "${CLIENT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if command -v node >/dev/null && command -v npm >/dev/null; then
+    if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/node_modules ]; then
+        echo "setup: installing tests/js packages (npm ci)"
+        npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+        touch tests/js/node_modules
+    fi
+else
+    echo "setup: node and npm are not on PATH; the @jupyterlab/services client tests will fail until they are" >&2
+fi
+# --- end client test dependencies (issue 4) ---
+
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is required on PATH" >&2; exit 1; }
 
 # shellcheck source=lib/docker-engine.sh
 source "$ROOT/scripts/lib/docker-engine.sh"
 ensure_docker_engine
+
+# gVisor (runsc) as an optional per-kernelspec runtime: installed and registered with dockerd (SIGHUP reload).
+# shellcheck source=lib/gvisor.sh
+source "$ROOT/scripts/lib/gvisor.sh"
+ensure_gvisor_runtime
 
 bash "$ROOT/scripts/build-images.sh"
 

@@ -73,6 +73,8 @@ app.Use(async (context, next) =>
     GatewayUser.Set(context, GatewayUser.DefaultName);
     await next(context);
 });
+// Routing must run after UsePathBase, or no route matches under a base URL.
+app.UseRouting();
 app.UseWebSockets();
 
 app.MapGet("/api", () => Results.Json(new VersionBody(typeof(Program).Assembly.GetName().Version?.ToString(3) ?? "0.1.0"), ApiJsonContext.Default.VersionBody));
@@ -80,7 +82,8 @@ KernelSpecEndpoints.Map(app);
 KernelEndpoints.Map(app);
 SessionEndpoints.Map(app);
 ChannelEndpoints.Map(app);
-app.MapFallback(() => JsonErrors.Create(StatusCodes.Status404NotFound, "Not Found"));
+// "{*path}": the default fallback pattern skips file-like paths (/api/contents/a.ipynb), which must be JSON 404s too.
+app.MapFallback("{*path}", () => JsonErrors.Create(StatusCodes.Status404NotFound, "Not Found"));
 
 await app.StartAsync();
 string url = $"http://{gateway.Listen}{gateway.BaseUrl}";

@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.WebSockets;
+using NotebookGateway.Server.Tests.Support;
+using Xunit.Abstractions;
+
+namespace NotebookGateway.Server.Tests.Channels;
+
+/// <summary>§7 items 38–42: connection bookkeeping by client session id, replay, kernel death and deletion.</summary>
+[Collection(DefaultGatewayCollection.Name)]
+public sealed class ChannelConnectionsTests(DefaultGatewayFixture fixture, ITestOutputHelper output) : GatewayTest(fixture, output)
+{
+    [Fact]
+    public async Task A_second_socket_with_the_same_session_id_closes_the_first()
+    {
+        string kernel = await Fixture.SharedKernelAsync();
+        string session = "same-" + Guid.NewGuid();
+        KernelSocket first = await ConnectAsync(kernel, session);
+        KernelSocket second = await ConnectAsync(kernel, session);
+
+        Assert.True(await first.WaitForCloseAsync(Timeouts.Short), "the stale socket with the same session_id is still open");
+        Assert.Equal("ok", (await second.ExecuteAsync("1+1")).Status);
+        Assert.Equal(WebSocketState.Open, second.State);
+    }
+
+    [Fact]
+    public async Task Output_produced_while_disconnected_is_replayed_in_order_on_reconnect_with_the_same_session_id()
+    {
+        string kernel = await StartKernelAsync();
+        string session = "replay-" + Guid.NewGuid();
+        KernelSocket first = await ConnectAsync(kernel, session);
+
+        // The cell prints only after a pause long enough for the disconnect to be registered (checked below).
+        var request = JupyterMessages.ExecuteRequest(session, "import time\ntime.sleep(3)\nprint('while away 1')\nprint('while away 2', flush=True)\n6*7");
+        string id = JupyterMessages.MsgId(request);
+        await first.SendAsync(request);
+        await first.WaitForAsync(f => f.ParentMsgId == id && f.MsgType == "execute_input", Timeouts.Short, "execute_input");
+        await first.CloseAsync();
+        await GatewayRest.EventuallyAsync(async () =>
+        {
+            RestResponse model = await GatewayRest.GetAsync(Gateway, $"api/kernels/{kernel}");
+            return (KernelModel.Connections(model.Json) == 0, model.ToString());
+        }, TimeSpan.FromSeconds(2), "connections back to 0 before the cell prints");
+        Assert.DoesNotContain(first.Frames, f => f.ParentMsgId == id && f.MsgType == "stream");
+
+        // The kernel goes idle while nobody is connected.
+        await GatewayRest.EventuallyAsync(async () =>
+        {
+            RestResponse model = await GatewayRest.GetAsync(Gateway, $"api/kernels/{kernel}");
+            return (model.Json?["execution_state"]?.GetValue<string>() == "idle", model.ToString());
+        }, Timeouts.Step, "kernel idle after the cell");
+
+        KernelSocket again = await ConnectAsync(kernel, session, ready: false);
+        await again.WaitForAsync(f => f.ParentMsgId == id && f.MsgType == "execute_reply", Timeouts.Short, "replayed execute_reply");
+        await again.WaitForAsync(f => f.ParentMsgId == id && f.MsgType == "status" && f.ContentText("execution_state") == "idle", Timeouts.Short, "replayed idle");
+        string[] replayed = again.Frames.Where(f => f.ParentMsgId == id && f.Channel == "iopub" && f.MsgType is "stream" or "execute_result")
+            .Select(f => f.MsgType == "stream" ? f.ContentText("text")! : f.Content!["data"]!["text/plain"]!.GetValue<string>()).ToArray();
+        Assert.Equal("while away 1\nwhile away 2\n42", string.Concat(replayed)); // arrival order: both lines, then the result
+    }
+
+    [Fact]
+    public async Task A_dying_kernel_is_reported_as_restarting_or_dead_on_iopub()
+    {
+        string kernel = await StartKernelAsync();
+        KernelSocket socket = await ConnectAsync(kernel);
+        await socket.SendAsync(JupyterMessages.ExecuteRequest(socket.SessionId, "import os\nos._exit(1)"));
+        ReceivedFrame status = await socket.WaitForAsync(
+            f => f.Channel == "iopub" && f.MsgType == "status" && f.ContentText("execution_state") is "restarting" or "dead",
+            Timeouts.KernelStart, "status restarting or dead after the kernel process exited");
+        Output.WriteLine($"reported: {status}");
+    }
+
+    [Fact]
+    public async Task Deleting_a_kernel_closes_its_sockets_within_a_bounded_time()
+    {
+        string kernel = await StartKernelAsync();
+        KernelSocket first = await ConnectAsync(kernel);
+        KernelSocket second = await ConnectAsync(kernel);
+        GatewayRest.ExpectStatus(await GatewayRest.DeleteAsync(Gateway, $"api/kernels/{kernel}"), HttpStatusCode.NoContent, Gateway);
+        Assert.True(await first.WaitForCloseAsync(Timeouts.Short), "first socket still open after DELETE");
+        Assert.True(await second.WaitForCloseAsync(Timeouts.Short), "second socket still open after DELETE");
+    }
+
+    [Fact]
+    public async Task The_connections_count_follows_the_open_sockets()
+    {
+        string kernel = await StartKernelAsync();
+        await ExpectConnectionsAsync(kernel, 0);
+        KernelSocket first = await ConnectAsync(kernel);
+        await ExpectConnectionsAsync(kernel, 1);
+        KernelSocket second = await ConnectAsync(kernel);
+        await ExpectConnectionsAsync(kernel, 2);
+        await first.CloseAsync();
+        await ExpectConnectionsAsync(kernel, 1);
+        second.Abort(); // no close handshake: the gateway must notice the dropped connection too
+        await ExpectConnectionsAsync(kernel, 0);
+    }
+
+    private Task ExpectConnectionsAsync(string kernel, int expected) =>
+        GatewayRest.EventuallyAsync(async () =>
+        {
+            RestResponse model = await GatewayRest.GetAsync(Gateway, $"api/kernels/{kernel}");
+            return (KernelModel.Connections(model.Json) == expected, model.ToString());
+        }, Timeouts.Short, $"connections == {expected}");
+}

@@ -1,0 +1,124 @@
+using System.Runtime.ExceptionServices;
+
+namespace NotebookGateway.Server.Tests.Support;
+
+/// <summary>
+/// One gateway process shared by a test collection. A start failure (missing build, bad config) is kept and thrown
+/// by every test of the collection with the gateway's output, instead of a bare fixture error.
+/// </summary>
+public abstract class GatewayFixture : IAsyncLifetime
+{
+    private GatewayProcess? _gateway;
+    private ExceptionDispatchInfo? _startFailure;
+    private readonly SemaphoreSlim _sharedKernelLock = new(1, 1);
+    private string? _sharedKernel;
+
+    /// <summary>Configuration overrides of this collection's gateway (see <see cref="GatewaySettings"/>).</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
+
+    public GatewayProcess Gateway
+    {
+        get
+        {
+            _startFailure?.Throw();
+            return _gateway ?? throw new InvalidOperationException("The gateway fixture was not initialised.");
+        }
+    }
+
+    /// <summary>What <see cref="IAsyncLifetime.DisposeAsync"/> saw when stopping the gateway (null before).</summary>
+    public GatewayExit? Exit { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        try
+        {
+            _gateway = await GatewayProcess.StartAsync(Settings);
+        }
+        catch (Exception ex)
+        {
+            _startFailure = ExceptionDispatchInfo.Capture(ex);
+        }
+    }
+
+    /// <summary>
+    /// A python3 kernel started once per collection for tests that only run cells and leave it usable
+    /// (no restart, interrupt, shutdown or disconnection semantics).
+    /// </summary>
+    public async Task<string> SharedKernelAsync()
+    {
+        await _sharedKernelLock.WaitAsync();
+        try
+        {
+            _sharedKernel ??= await GatewayRest.StartKernelAsync(Gateway);
+            return _sharedKernel;
+        }
+        finally
+        {
+            _sharedKernelLock.Release();
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_gateway is null)
+        {
+            return;
+        }
+        if (_sharedKernel is not null && !_gateway.HasExited)
+        {
+            await GatewayRest.TryDeleteKernelAsync(_gateway, _sharedKernel);
+        }
+        // Throws when the gateway does not exit within 30 s of SIGTERM (or with a non-zero code): xunit reports it
+        // as a cleanup failure of the collection.
+        Exit = await _gateway.StopAsync();
+    }
+}
+
+/// <summary>The gateway as configured in gateway.json.</summary>
+public sealed class DefaultGatewayFixture : GatewayFixture;
+
+/// <summary>Listing on: what JupyterLab-style clients (which poll GET /api/kernels and /api/sessions) need.</summary>
+public sealed class ListingGatewayFixture : GatewayFixture
+{
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        [GatewaySettings.ListKernels] = "true",
+    };
+}
+
+/// <summary>CORS configured with every option the gateway has, as Kernel Gateway's own CORS tests do.</summary>
+public sealed class CorsGatewayFixture : GatewayFixture
+{
+    public const string Origin = "https://notebooks.example.test";
+    public const string Methods = "GET,POST,DELETE,OPTIONS";
+    public const string Headers = "Authorization,Content-Type";
+    public const string Expose = "Location";
+    public const string MaxAge = "600";
+
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        [GatewaySettings.CorsAllowOrigin] = Origin,
+        [GatewaySettings.CorsAllowMethods] = Methods,
+        [GatewaySettings.CorsAllowHeaders] = Headers,
+        [GatewaySettings.CorsExposeHeaders] = Expose,
+        [GatewaySettings.CorsMaxAge] = MaxAge,
+    };
+}
+
+[CollectionDefinition(Name)]
+public sealed class DefaultGatewayCollection : ICollectionFixture<DefaultGatewayFixture>
+{
+    public const string Name = "gateway (gateway.json)";
+}
+
+[CollectionDefinition(Name)]
+public sealed class ListingGatewayCollection : ICollectionFixture<ListingGatewayFixture>
+{
+    public const string Name = "gateway with listing (clients)";
+}
+
+[CollectionDefinition(Name)]
+public sealed class CorsGatewayCollection : ICollectionFixture<CorsGatewayFixture>
+{
+    public const string Name = "gateway with CORS";
+}
