@@ -58,7 +58,9 @@ public sealed partial class KernelClient : IAsyncDisposable
         byte[] identity = System.Text.Encoding.ASCII.GetBytes(options.Session);
         var common = new ZmqSocketOptions
         {
-            MaxMessageSize = options.Limits.MaxMessageBytes,
+            // libzmq drops the connection for a message above its cap without telling anyone, so its cap is
+            // twice ours: a message between the two reaches the codec, is refused and reported (MessageDropped).
+            MaxMessageSize = options.Limits.MaxMessageBytes * 2,
             ReceiveQueueCapacity = options.ReceiveQueueCapacity,
             ReconnectInterval = TimeSpan.FromMilliseconds(100),
         };
@@ -84,6 +86,12 @@ public sealed partial class KernelClient : IAsyncDisposable
     /// <summary>Messages from the kernel refused by signature or format checks.</summary>
     public long RejectedMessages =>
         _shellCodec.RejectedCount + _controlCodec.RejectedCount + _stdinCodec.RejectedCount + _iopubCodec.RejectedCount;
+
+    /// <summary>
+    /// Raised for every message from the kernel that was refused (bad signature, oversize, malformed), with
+    /// the parent header when it could be read. Runs on a pump; must not block.
+    /// </summary>
+    public event Action<DroppedMessage>? MessageDropped;
 
     /// <summary>Requests waiting for a reply or for their idle status.</summary>
     public int PendingRequests => _pending.Count;
@@ -369,6 +377,7 @@ public sealed partial class KernelClient : IAsyncDisposable
                 if (!result.Success)
                 {
                     Log.MessageRejected(_logger, channel, result.Error, Connection.KernelName);
+                    MessageDropped?.Invoke(new DroppedMessage(channel, result.Error, frames.TotalBytes, ZmqWireCodec.TryReadParentHeader(frames)));
                     continue;
                 }
                 _firstContact.TrySetResult();

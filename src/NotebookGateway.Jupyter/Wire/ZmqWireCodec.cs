@@ -157,6 +157,26 @@ public sealed class ZmqWireCodec
         return new DecodeResult(new JupyterMessage(parsed, header, parent, metadata, content, buffers, identities), WireError.None);
     }
 
+    /// <summary>
+    /// The parent header of a refused message when it can still be read (for example when only the content
+    /// made it oversize), so a notice can be shown in the cell the message belonged to.
+    /// </summary>
+    public static ReadOnlyMemory<byte> TryReadParentHeader(ZmqMessage frames, int maxBytes = 64 * 1024)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        for (int i = 0; i < frames.Count; i++)
+        {
+            if (frames[i].Span.SequenceEqual(Delimiter))
+            {
+                int parent = i + 3;
+                return parent < frames.Count && frames[parent].Length <= maxBytes && IsJsonObject(frames[parent].Span)
+                    ? frames[parent]
+                    : ReadOnlyMemory<byte>.Empty;
+            }
+        }
+        return ReadOnlyMemory<byte>.Empty;
+    }
+
     /// <summary>Structural check only (one forward pass, no allocation): the bytes are one well-formed JSON object.</summary>
     internal static bool IsJsonObject(ReadOnlySpan<byte> json)
     {

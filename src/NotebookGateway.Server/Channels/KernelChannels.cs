@@ -23,6 +23,7 @@ public sealed partial class KernelChannels
     private OutputLimiter _limiter;
     private KernelClient? _client;
     private IDisposable? _subscription;
+    private Action? _unsubscribeDrops;
     private long _lastActivityTicks;
     private string _executionState = ExecutionStates.Starting;
 
@@ -55,9 +56,12 @@ public sealed partial class KernelChannels
         lock (_bindLock)
         {
             _subscription?.Dispose();
+            _unsubscribeDrops?.Invoke();
             _client = client;
             _limiter = new OutputLimiter(_options, _time);
             _subscription = client.SubscribeIOPub(OnIOPub);
+            client.MessageDropped += OnDropped;
+            _unsubscribeDrops = () => client.MessageDropped -= OnDropped;
             // A bound client's kernel has answered kernel_info: it is idle until it says otherwise.
             Volatile.Write(ref _executionState, ExecutionStates.Idle);
         }
@@ -70,6 +74,8 @@ public sealed partial class KernelChannels
         {
             _subscription?.Dispose();
             _subscription = null;
+            _unsubscribeDrops?.Invoke();
+            _unsubscribeDrops = null;
             _client = null;
         }
     }
@@ -183,6 +189,17 @@ public sealed partial class KernelChannels
             return;
         }
         Broadcast(new ChannelMessage(message, MessageChannel.IOPub));
+    }
+
+    /// <summary>An oversize message from the kernel was dropped: say so in the cell it belonged to.</summary>
+    private void OnDropped(DroppedMessage dropped)
+    {
+        if (dropped.Error != Jupyter.Wire.WireError.Oversize || dropped.Channel != MessageChannel.IOPub)
+        {
+            return; // forged or malformed traffic is a security event for the logs, not cell output
+        }
+        string text = $"[output dropped: the kernel sent a message of {dropped.Bytes / (1 << 20)} MiB, above the limit; make the output smaller]\n";
+        Broadcast(new ChannelMessage(OutputLimiter.Notice(dropped.ParentHeaderJson, KernelId, text), MessageChannel.IOPub));
     }
 
     private void Broadcast(ChannelMessage message)

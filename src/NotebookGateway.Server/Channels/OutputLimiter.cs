@@ -19,6 +19,18 @@ public sealed class OutputLimiter(ChannelOptions options, TimeProvider time)
     private long _windowBytes;
     private bool _rateExceeded;
 
+    /// <summary>Cells with output state (running cells only).</summary>
+    public int TrackedCells
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _cells.Count;
+            }
+        }
+    }
+
     /// <summary>Output messages dropped so far (for metrics).</summary>
     public long Dropped { get; private set; }
 
@@ -69,10 +81,12 @@ public sealed class OutputLimiter(ChannelOptions options, TimeProvider time)
     private bool CheckRate(JupyterMessage message, long bytes, ref JupyterMessage? notice)
     {
         double window = Math.Max(0.1, options.RateWindowSeconds);
-        if (time.GetElapsedTime(_windowStart).TotalSeconds >= window)
+        double elapsed = time.GetElapsedTime(_windowStart).TotalSeconds;
+        if (elapsed >= window)
         {
-            double messageRate = _windowMessages / window;
-            double byteRate = _windowBytes / window;
+            // Over the real elapsed time: a quiet stretch after the window lowers the rate.
+            double messageRate = _windowMessages / elapsed;
+            double byteRate = _windowBytes / elapsed;
             // Resume once the rate has fallen below 80% of the limits.
             if (_rateExceeded && messageRate < 0.8 * options.IOPubMessagesPerSecond && byteRate < 0.8 * options.IOPubBytesPerSecond)
             {
@@ -108,13 +122,16 @@ public sealed class OutputLimiter(ChannelOptions options, TimeProvider time)
         or MessageTypes.UpdateDisplayData or MessageTypes.ExecuteResult or MessageTypes.Error or MessageTypes.ClearOutput;
 
     /// <summary>A stderr stream message in the same cell as <paramref name="cause"/>.</summary>
-    public static JupyterMessage Notice(JupyterMessage cause, string text)
+    public static JupyterMessage Notice(JupyterMessage cause, string text) => Notice(cause.ParentHeaderJson, cause.Header.Session, text);
+
+    /// <summary>A stderr stream message whose parent is <paramref name="parentHeaderJson"/> (<c>{}</c> when empty).</summary>
+    public static JupyterMessage Notice(ReadOnlyMemory<byte> parentHeaderJson, string session, string text)
     {
-        MessageHeader header = MessageHeader.Create(MessageTypes.Stream, cause.Header.Session, "gateway");
+        MessageHeader header = MessageHeader.Create(MessageTypes.Stream, session, "gateway");
         return new JupyterMessage(
             header,
             header.ToJson(),
-            cause.ParentHeaderJson,
+            parentHeaderJson.IsEmpty ? "{}"u8.ToArray() : parentHeaderJson,
             "{}"u8.ToArray(),
             MessageContentTypes.Serialize(new StreamOutput { Name = StreamNames.Stderr, Text = text }));
     }

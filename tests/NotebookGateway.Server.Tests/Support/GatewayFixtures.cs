@@ -105,6 +105,25 @@ public sealed class CorsGatewayFixture : GatewayFixture
     };
 }
 
+/// <summary>Small output limits, so the streaming-path protections can be hit quickly.</summary>
+public sealed class LimitsGatewayFixture : GatewayFixture
+{
+    public const long OutputBytesPerCell = 1 << 20;
+    public const long MaxMessageBytes = 2 << 20;
+
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["Channels:OutputBytesPerCell"] = OutputBytesPerCell.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Sandbox:Envelope:max_message_bytes"] = MaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+}
+
+[CollectionDefinition(Name)]
+public sealed class LimitsGatewayCollection : ICollectionFixture<LimitsGatewayFixture>
+{
+    public const string Name = "gateway with small output limits";
+}
+
 [CollectionDefinition(Name)]
 public sealed class DefaultGatewayCollection : ICollectionFixture<DefaultGatewayFixture>
 {

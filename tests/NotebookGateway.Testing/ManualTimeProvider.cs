@@ -1,10 +1,15 @@
-namespace NotebookGateway.Kernels.Tests.Support;
+namespace NotebookGateway.Testing;
 
 /// <summary>Virtual time: timers fire only when <see cref="Advance"/> moves the clock past them.</summary>
-internal sealed class ManualTimeProvider : TimeProvider
+public sealed class ManualTimeProvider : TimeProvider
 {
     private readonly List<ManualTimer> _timers = [];
     private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Timestamps follow the virtual clock too (GetElapsedTime uses them).</summary>
+    public override long GetTimestamp() => GetUtcNow().UtcTicks;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
     public override DateTimeOffset GetUtcNow()
     {
