@@ -19,7 +19,8 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
 builder.Services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.Section)).ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
-builder.Services.AddOptions<ChannelOptions>().Bind(builder.Configuration.GetSection(ChannelOptions.Section));
+builder.Services.AddOptions<ChannelOptions>().Bind(builder.Configuration.GetSection(ChannelOptions.Section)).ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<ChannelOptions>, ChannelOptionsValidator>();
 builder.Services.AddSandboxKernels(builder.Configuration);
 builder.Services.AddSingleton<GatewayKernelRegistry>();
 builder.Services.AddSingleton<SessionStore>();
@@ -28,11 +29,28 @@ builder.Services.AddSingleton(sp => new WebSocketMessageCodec(new WebSocketCodec
     MaxFrameBytes = sp.GetRequiredService<IOptions<ChannelOptions>>().Value.MaxClientMessageBytes,
 }));
 
-GatewayOptions gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
-var validation = new GatewayOptionsValidator().Validate(null, gateway);
-if (validation.Failed)
+// Every section is checked before anything starts, and every error is listed at once.
+GatewayOptions gateway;
+try
 {
-    Console.Error.WriteLine($"{configPath} is invalid:\n  " + string.Join("\n  ", validation.Failures));
+    gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+    var channels = builder.Configuration.GetSection(ChannelOptions.Section).Get<ChannelOptions>() ?? new ChannelOptions();
+    var sandbox = builder.Configuration.GetSection(NotebookGateway.Kernels.Options.SandboxOptions.SectionName)
+        .Get<NotebookGateway.Kernels.Options.SandboxOptions>() ?? new NotebookGateway.Kernels.Options.SandboxOptions();
+    var failures = new List<string>();
+    failures.AddRange(new GatewayOptionsValidator().Validate(null, gateway).Failures ?? []);
+    failures.AddRange(new ChannelOptionsValidator().Validate(null, channels).Failures ?? []);
+    failures.AddRange(new NotebookGateway.Kernels.Options.SandboxOptionsValidator().Validate(null, sandbox).Failures ?? []);
+    if (failures.Count > 0)
+    {
+        Console.Error.WriteLine($"{configPath} is invalid:\n  " + string.Join("\n  ", failures));
+        return 2;
+    }
+}
+catch (InvalidOperationException ex)
+{
+    // A value of the wrong type (e.g. "Listen": 5 or "OutputBytesPerCell": "lots").
+    Console.Error.WriteLine($"{configPath} is invalid: {ex.Message}");
     return 2;
 }
 var auth = new TokenAuthentication(string.IsNullOrEmpty(gateway.Token) ? TokenAuthentication.Generate() : gateway.Token);
