@@ -16,30 +16,25 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DEBIAN_FRONTEND=noninteract
 PACKAGES=(libzmq5 python3-ipykernel python3-jupyter-client python3-zmq docker.io debootstrap
           busybox-static e2fsprogs runsc curl ca-certificates)
 
-missing=()
-for package in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "setup: installing ${missing[*]}"
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# Installs the packages that are not installed yet (apt-get update only then).
+install_missing() {
+    local missing=() package
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "setup: installing ${missing[*]}"
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+}
+install_missing "${PACKAGES[@]}"
 
 # --- client test dependencies (issue 4) ---
 # Real Jupyter clients for tests/NotebookGateway.Server.Tests: Notebook 6.4 and jupyter_server 1.23 as gateway
 # clients (--gateway-url), and @jupyterlab/services under Node.js (tests/js, pinned by its package-lock.json).
 # Node.js and npm are the machine's own (not Debian's nodejs package), so they are used as found, not installed.
-CLIENT_PACKAGES=(jupyter-notebook python3-jupyter-server)
-missing=()
-for package in "${CLIENT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "setup: installing ${missing[*]}"
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+install_missing jupyter-notebook python3-jupyter-server
 if command -v node >/dev/null && command -v npm >/dev/null; then
     if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/node_modules ]; then
         echo "setup: installing tests/js packages (npm ci)"
