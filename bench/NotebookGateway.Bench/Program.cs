@@ -7,6 +7,7 @@ using NotebookGateway.Zmq;
 
 // Benchmarks for the README. Run from the repository root:
 // dotnet run -c Release --project bench/NotebookGateway.Bench [all|execute|pingpong|sandbox] [--runs N] [--starts N] [--idle N]
+// dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll gateway [--runs 500] [--concurrent 20] [--starts 10] [--concurrent-runs 100]
 string mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 int runs = ReadOption("--runs", 1000);
 
@@ -23,6 +24,11 @@ if (mode is "all" or "sandbox")
 {
     string root = Environment.CurrentDirectory;
     await NotebookGateway.Bench.SandboxBenchmark.RunAsync(root, ReadOption("--starts", 20), ReadOption("--idle", 10));
+}
+if (mode is "gateway")
+{
+    return await NotebookGateway.Bench.GatewayBenchmark.RunAsync(
+        Environment.CurrentDirectory, ReadOption("--runs", 500), ReadOption("--concurrent", 20), ReadOption("--starts", 10), ReadOption("--concurrent-runs", 100));
 }
 return 0;
 
