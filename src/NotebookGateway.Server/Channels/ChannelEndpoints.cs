@@ -37,6 +37,8 @@ public static class ChannelEndpoints
             {
                 SubProtocol = WebSocketProtocols.GetSubprotocolName(protocol),
                 KeepAliveInterval = TimeSpan.FromSeconds(channelOptions.Value.PingIntervalSeconds),
+                // With a timeout the keep-alive is a real ping, and a client that stops answering is closed.
+                KeepAliveTimeout = TimeSpan.FromSeconds(channelOptions.Value.PingIntervalSeconds * 2),
             });
             using var connection = new WebSocketChannelConnection(socket, protocol, kernel.Channels, codec,
                 channelOptions.Value.MaxClientMessageBytes, loggers.CreateLogger<WebSocketChannelConnection>());

@@ -115,6 +115,7 @@ public sealed class LimitsGatewayFixture : GatewayFixture
     {
         ["Channels:OutputBytesPerCell"] = OutputBytesPerCell.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Sandbox:Envelope:max_message_bytes"] = MaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Channels:PingIntervalSeconds"] = "1",
     };
 }
 
