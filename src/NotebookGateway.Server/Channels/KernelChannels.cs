@@ -123,16 +123,18 @@ public sealed partial class KernelChannels
             && message.MsgType.EndsWith("_request", StringComparison.Ordinal);
         if (!expectsReply)
         {
-            await client.SendAsync(message, channel, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await client.SendAsync(message, channel, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                Log.DroppedWhileNotRunning(_logger, KernelId, message.MsgType); // the run ended meanwhile
+            }
             return;
         }
-        Task<JupyterMessage> reply = client.RequestAsync(message, channel, new StdinToSession(session), CancellationToken.None);
-        _ = ForwardReplyAsync(reply, session, channel);
-        // Surface send failures (not the reply wait) to the caller.
-        if (reply.IsFaulted)
-        {
-            await reply.ConfigureAwait(false);
-        }
+        // Failures (a reused msg_id, a kernel that died) end up in ForwardReplyAsync: they never break the socket.
+        _ = ForwardReplyAsync(client.RequestAsync(message, channel, new StdinToSession(session), CancellationToken.None), session, channel);
     }
 
     /// <summary>Closes every transport (kernel deleted) and forgets all sessions.</summary>
