@@ -34,7 +34,7 @@ install_missing "${PACKAGES[@]}"
 # Real Jupyter clients for tests/NotebookGateway.Server.Tests: Notebook 6.4 and jupyter_server 1.23 as gateway
 # clients (--gateway-url), and @jupyterlab/services under Node.js (tests/js, pinned by its package-lock.json).
 # Node.js and npm are the machine's own (not Debian's nodejs package), so they are used as found, not installed.
-install_missing jupyter-notebook python3-jupyter-server python3-websocket
+install_missing jupyter-notebook python3-jupyter-server python3-websocket prometheus
 if command -v node >/dev/null && command -v npm >/dev/null; then
     if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/node_modules ]; then
         echo "setup: installing tests/js packages (npm ci)"

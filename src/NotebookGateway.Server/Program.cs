@@ -5,6 +5,7 @@ using NotebookGateway.Server.Api;
 using NotebookGateway.Server.Channels;
 using NotebookGateway.Server.Configuration;
 using NotebookGateway.Server.Kernels;
+using NotebookGateway.Server.Metrics;
 using NotebookGateway.Server;
 using NotebookGateway.Server.Security;
 
@@ -24,6 +25,7 @@ builder.Services.AddSingleton<IValidateOptions<ChannelOptions>, ChannelOptionsVa
 builder.Services.AddSandboxKernels(builder.Configuration);
 builder.Services.AddSingleton<GatewayKernelRegistry>();
 builder.Services.AddSingleton<SessionStore>();
+builder.Services.AddGatewayMetrics(builder.Configuration);
 builder.Services.AddSingleton(sp => new WebSocketMessageCodec(new WebSocketCodecOptions
 {
     MaxFrameBytes = sp.GetRequiredService<IOptions<ChannelOptions>>().Value.MaxClientMessageBytes,
@@ -31,16 +33,19 @@ builder.Services.AddSingleton(sp => new WebSocketMessageCodec(new WebSocketCodec
 
 // Every section is checked before anything starts, and every error is listed at once.
 GatewayOptions gateway;
+MetricsOptions metricsOptions;
 try
 {
     gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
     var channels = builder.Configuration.GetSection(ChannelOptions.Section).Get<ChannelOptions>() ?? new ChannelOptions();
     var sandbox = builder.Configuration.GetSection(NotebookGateway.Kernels.Options.SandboxOptions.SectionName)
         .Get<NotebookGateway.Kernels.Options.SandboxOptions>() ?? new NotebookGateway.Kernels.Options.SandboxOptions();
+    metricsOptions = builder.Configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new MetricsOptions();
     var failures = new List<string>();
     failures.AddRange(new GatewayOptionsValidator().Validate(null, gateway).Failures ?? []);
     failures.AddRange(new ChannelOptionsValidator().Validate(null, channels).Failures ?? []);
     failures.AddRange(new NotebookGateway.Kernels.Options.SandboxOptionsValidator().Validate(null, sandbox).Failures ?? []);
+    failures.AddRange(new MetricsOptionsValidator().Validate(null, metricsOptions).Failures ?? []);
     if (failures.Count > 0)
     {
         Console.Error.WriteLine($"{configPath} is invalid:\n  " + string.Join("\n  ", failures));
@@ -54,9 +59,17 @@ catch (InvalidOperationException ex)
     return 2;
 }
 var auth = new TokenAuthentication(string.IsNullOrEmpty(gateway.Token) ? TokenAuthentication.Generate() : gateway.Token);
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(gateway.ListenEndPoint));
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.Listen(gateway.ListenEndPoint);
+    if (metricsOptions.Enabled && metricsOptions.Port > 0)
+    {
+        kestrel.Listen(System.Net.IPAddress.Loopback, metricsOptions.Port); // serves only /metrics
+    }
+});
 
 var app = builder.Build();
+app.UseGatewayMetrics(metricsOptions);
 
 // Every error is {reason, message}; nothing about the exception reaches the client.
 app.UseExceptionHandler(errors => errors.Run(async context =>
@@ -83,7 +96,7 @@ app.Use(async (context, next) =>
         context.Response.StatusCode = StatusCodes.Status200OK;
         return;
     }
-    if (!auth.IsAuthorized(context.Request))
+    if (!auth.IsAuthorized(context.Request) && !MetricsEndpoints.IsAnonymousScrape(context, metricsOptions))
     {
         await JsonErrors.Create(StatusCodes.Status401Unauthorized, "Unauthorized").ExecuteAsync(context);
         return;
@@ -94,12 +107,14 @@ app.Use(async (context, next) =>
 // Routing must run after UsePathBase, or no route matches under a base URL.
 app.UseRouting();
 app.UseWebSockets();
+app.UseWebSocketMetrics(metricsOptions);
 
 app.MapGet("/api", () => Results.Json(new VersionBody(typeof(Program).Assembly.GetName().Version?.ToString(3) ?? "0.1.0"), ApiJsonContext.Default.VersionBody));
 KernelSpecEndpoints.Map(app);
 KernelEndpoints.Map(app);
 SessionEndpoints.Map(app);
 ChannelEndpoints.Map(app);
+app.MapMetrics(metricsOptions);
 // "{*path}": the default fallback pattern skips file-like paths (/api/contents/a.ipynb), which must be JSON 404s too.
 app.MapFallback("{*path}", () => JsonErrors.Create(StatusCodes.Status404NotFound, "Not Found"));
 
