@@ -9,6 +9,15 @@ using NotebookGateway.Server.Metrics;
 using NotebookGateway.Server;
 using NotebookGateway.Server.Security;
 
+// `NotebookGateway.Server token`: a new user token and the hash to put in gateway.json's Users list.
+if (args.Length > 0 && args[0] == "token")
+{
+    string token = TokenAuthentication.Generate();
+    Console.WriteLine($"token:       {token}");
+    Console.WriteLine($"TokenSha256: {TokenAuthentication.HashHex(token)}");
+    return 0;
+}
+
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Environment.CurrentDirectory });
 
 // gateway.json from the working directory (the repository root when started by scripts/up.sh), or --config.
@@ -34,6 +43,7 @@ builder.Services.AddSingleton(sp => new WebSocketMessageCodec(new WebSocketCodec
 // Every section is checked before anything starts, and every error is listed at once.
 GatewayOptions gateway;
 MetricsOptions metricsOptions;
+List<UserOptions> users;
 try
 {
     gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
@@ -41,11 +51,13 @@ try
     var sandbox = builder.Configuration.GetSection(NotebookGateway.Kernels.Options.SandboxOptions.SectionName)
         .Get<NotebookGateway.Kernels.Options.SandboxOptions>() ?? new NotebookGateway.Kernels.Options.SandboxOptions();
     metricsOptions = builder.Configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new MetricsOptions();
+    users = builder.Configuration.GetSection(UserOptions.Section).Get<List<UserOptions>>() ?? [];
     var failures = new List<string>();
     failures.AddRange(new GatewayOptionsValidator().Validate(null, gateway).Failures ?? []);
     failures.AddRange(new ChannelOptionsValidator().Validate(null, channels).Failures ?? []);
     failures.AddRange(new NotebookGateway.Kernels.Options.SandboxOptionsValidator().Validate(null, sandbox).Failures ?? []);
     failures.AddRange(new MetricsOptionsValidator().Validate(null, metricsOptions).Failures ?? []);
+    failures.AddRange(UsersValidator.Validate(users));
     if (failures.Count > 0)
     {
         Console.Error.WriteLine($"{configPath} is invalid:\n  " + string.Join("\n  ", failures));
@@ -58,7 +70,7 @@ catch (InvalidOperationException ex)
     Console.Error.WriteLine($"{configPath} is invalid: {ex.Message}");
     return 2;
 }
-var auth = new TokenAuthentication(string.IsNullOrEmpty(gateway.Token) ? TokenAuthentication.Generate() : gateway.Token);
+var auth = new TokenAuthentication(string.IsNullOrEmpty(gateway.Token) ? TokenAuthentication.Generate() : gateway.Token, users);
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.Listen(gateway.ListenEndPoint);
@@ -96,12 +108,13 @@ app.Use(async (context, next) =>
         context.Response.StatusCode = StatusCodes.Status200OK;
         return;
     }
-    if (!auth.IsAuthorized(context.Request) && !MetricsEndpoints.IsAnonymousScrape(context, metricsOptions))
+    string? user = auth.Authenticate(context.Request);
+    if (user is null && !MetricsEndpoints.IsAnonymousScrape(context, metricsOptions))
     {
         await JsonErrors.Create(StatusCodes.Status401Unauthorized, "Unauthorized").ExecuteAsync(context);
         return;
     }
-    GatewayUser.Set(context, GatewayUser.DefaultName);
+    GatewayUser.Set(context, user ?? GatewayUser.DefaultName);
     await next(context);
 });
 // Routing must run after UsePathBase, or no route matches under a base URL.

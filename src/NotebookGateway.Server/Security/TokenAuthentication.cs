@@ -5,24 +5,46 @@ using Microsoft.Extensions.Primitives;
 namespace NotebookGateway.Server.Security;
 
 /// <summary>
-/// Checks <c>Authorization: token &lt;t&gt;</c> or <c>?token=</c> (the query wins, as in Kernel Gateway)
-/// in constant time. OPTIONS passes without a token so CORS preflight works.
+/// Maps <c>Authorization: token &lt;t&gt;</c> or <c>?token=</c> (the query wins, as in Kernel Gateway) to a user.
+/// Tokens are compared as SHA-256 hashes in constant time against every user, so neither timing nor the
+/// order of the list tells anything. OPTIONS passes without a token so CORS preflight works.
 /// </summary>
-public sealed class TokenAuthentication(string token)
+public sealed class TokenAuthentication
 {
-    private readonly byte[] _expected = SHA256.HashData(Encoding.UTF8.GetBytes(token));
+    private readonly (string User, byte[] Hash)[] _users;
 
-    public string Token => token;
+    /// <param name="defaultToken">The token of the built-in <see cref="GatewayUser.DefaultName"/> user (Gateway:Token).</param>
+    /// <param name="users">Further users with their token hashes (the Users section).</param>
+    public TokenAuthentication(string defaultToken, IEnumerable<UserOptions>? users = null)
+    {
+        Token = defaultToken;
+        _users = [(GatewayUser.DefaultName, Hash(defaultToken)),
+            .. (users ?? []).Select(u => (u.Name, Convert.FromHexString(u.TokenSha256)))];
+    }
 
-    public bool IsAuthorized(HttpRequest request)
+    /// <summary>The default user's token (printed at start).</summary>
+    public string Token { get; }
+
+    public bool IsAuthorized(HttpRequest request) => Authenticate(request) is not null;
+
+    /// <summary>The user the presented token belongs to, or null.</summary>
+    public string? Authenticate(HttpRequest request)
     {
         string? presented = PresentedToken(request);
         if (presented is null)
         {
-            return false;
+            return null;
         }
-        // Comparing fixed-length hashes keeps the time independent of where the strings differ and of their length.
-        return CryptographicOperations.FixedTimeEquals(_expected, SHA256.HashData(Encoding.UTF8.GetBytes(presented)));
+        byte[] hash = Hash(presented);
+        string? match = null;
+        foreach ((string user, byte[] expected) in _users)
+        {
+            if (CryptographicOperations.FixedTimeEquals(expected, hash))
+            {
+                match ??= user; // keep looping: the time does not depend on the position
+            }
+        }
+        return match;
     }
 
     public static string? PresentedToken(HttpRequest request)
@@ -40,4 +62,8 @@ public sealed class TokenAuthentication(string token)
     }
 
     public static string Generate() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+
+    public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+
+    public static string HashHex(string token) => Convert.ToHexStringLower(Hash(token));
 }

@@ -105,6 +105,30 @@ public sealed class CorsGatewayFixture : GatewayFixture
     };
 }
 
+/// <summary>Two users besides the default one, defined by token hashes as an operator would (Users section).</summary>
+public sealed class UsersGatewayFixture : GatewayFixture
+{
+    public static readonly string AliceToken = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+    public static readonly string BobToken = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["Users:0:Name"] = "alice",
+        ["Users:0:TokenSha256"] = Sha256(AliceToken),
+        ["Users:1:Name"] = "bob",
+        ["Users:1:TokenSha256"] = Sha256(BobToken),
+    };
+
+    private static string Sha256(string token) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)));
+}
+
+[CollectionDefinition(Name)]
+public sealed class UsersGatewayCollection : ICollectionFixture<UsersGatewayFixture>
+{
+    public const string Name = "gateway with users";
+}
+
 /// <summary>Small output limits, so the streaming-path protections can be hit quickly.</summary>
 public sealed class LimitsGatewayFixture : GatewayFixture
 {
