@@ -713,6 +713,10 @@ internal sealed partial class BenchServer : IAsyncDisposable
             start.Environment["NBGW_Gateway__Listen"] = $"127.0.0.1:{port}";
             start.Environment["NBGW_Gateway__Token"] = token;
             start.Environment["NBGW_Sandbox__Owner"] = GatewayOwner;
+            // The benchmark measures the gateway, not its quotas: 20+ kernels for one user.
+            start.Environment["NBGW_Quotas__Default__MaxKernels"] = "0";
+            start.Environment["NBGW_Quotas__Default__MaxCpus"] = "0";
+            start.Environment["NBGW_Quotas__Default__MaxMemoryMiB"] = "0";
             start.Environment["NBGW_Sandbox__SocketRoot"] = root.Combine("sockets");
             start.Environment["NBGW_Sandbox__WorkspaceRoot"] = root.Combine("workspaces");
             start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";

@@ -34,6 +34,8 @@ builder.Services.AddSingleton<IValidateOptions<ChannelOptions>, ChannelOptionsVa
 builder.Services.AddSandboxKernels(builder.Configuration);
 builder.Services.AddSingleton<GatewayKernelRegistry>();
 builder.Services.AddSingleton<SessionStore>();
+builder.Services.AddOptions<NotebookGateway.Server.Quotas.QuotaOptions>().Bind(builder.Configuration.GetSection(NotebookGateway.Server.Quotas.QuotaOptions.Section));
+builder.Services.AddSingleton<NotebookGateway.Server.Quotas.KernelQuotas>();
 builder.Services.AddGatewayMetrics(builder.Configuration);
 builder.Services.AddSingleton(sp => new WebSocketMessageCodec(new WebSocketCodecOptions
 {
@@ -58,6 +60,8 @@ try
     failures.AddRange(new NotebookGateway.Kernels.Options.SandboxOptionsValidator().Validate(null, sandbox).Failures ?? []);
     failures.AddRange(new MetricsOptionsValidator().Validate(null, metricsOptions).Failures ?? []);
     failures.AddRange(UsersValidator.Validate(users));
+    failures.AddRange((builder.Configuration.GetSection(NotebookGateway.Server.Quotas.QuotaOptions.Section).Get<NotebookGateway.Server.Quotas.QuotaOptions>()
+        ?? new NotebookGateway.Server.Quotas.QuotaOptions()).Validate());
     if (failures.Count > 0)
     {
         Console.Error.WriteLine($"{configPath} is invalid:\n  " + string.Join("\n  ", failures));

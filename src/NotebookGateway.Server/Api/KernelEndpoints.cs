@@ -6,6 +6,7 @@ using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Specs;
 using NotebookGateway.Server.Configuration;
 using NotebookGateway.Server.Kernels;
+using NotebookGateway.Server.Quotas;
 using NotebookGateway.Server.Security;
 
 namespace NotebookGateway.Server.Api;
@@ -119,6 +120,10 @@ public static class KernelEndpoints
         catch (KernelSpecNotFoundException)
         {
             return (null, JsonErrors.Create(StatusCodes.Status404NotFound, "Not Found", $"Kernel spec {request.SpecName} not found"));
+        }
+        catch (QuotaExceededException ex)
+        {
+            return (null, JsonErrors.Create(StatusCodes.Status403Forbidden, "Forbidden", ex.Message));
         }
         catch (SandboxSelfTestException ex)
         {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Server.Configuration;
 using NotebookGateway.Server.Kernels;
+using NotebookGateway.Server.Quotas;
 using NotebookGateway.Server.Security;
 
 namespace NotebookGateway.Server.Api;
@@ -25,7 +26,7 @@ public static class SessionEndpoints
             return Results.Json(sessions.List(user).Select(s => ToModel(s, kernels, user)).ToList(), ApiModelsJsonContext.Default.ListSessionModel);
         });
 
-        app.MapPost("/api/sessions", async (HttpContext context, SessionStore sessions, GatewayKernelRegistry kernels, IOptions<GatewayOptions> options) =>
+        app.MapPost("/api/sessions", async (HttpContext context, SessionStore sessions, GatewayKernelRegistry kernels, KernelQuotas quotas, IOptions<GatewayOptions> options) =>
         {
             (JsonElement body, IResult? error) = await RequestBodies.ReadObjectAsync(context.Request);
             if (error is not null)
@@ -52,15 +53,21 @@ public static class SessionEndpoints
                 Type = ReadString(body, "type") ?? "notebook",
                 WorkspaceKey = "s-" + id.Replace("-", "", StringComparison.Ordinal),
             };
+            if (quotas.TryReserveSession(id, user) is { } refusal)
+            {
+                return JsonErrors.Create(StatusCodes.Status403Forbidden, "Forbidden", refusal);
+            }
             (GatewayKernel? kernel, IResult? failure) = await StartKernelAsync(body, session, kernels, options.Value, user, context.RequestAborted);
             if (failure is not null)
             {
+                quotas.ReleaseSession(id);
                 return failure;
             }
             session.KernelId = kernel!.Id;
             SessionRecord stored = sessions.AddOrGetExisting(session);
             if (!ReferenceEquals(stored, session))
             {
+                quotas.ReleaseSession(id);
                 await kernels.ShutdownAsync(kernel, CancellationToken.None); // lost a race for the same path
             }
             return Created(stored, kernels, user, options.Value);
@@ -120,7 +127,7 @@ public static class SessionEndpoints
             return Results.Json(ToModel(session, kernels, user), ApiModelsJsonContext.Default.SessionModel);
         });
 
-        app.MapDelete("/api/sessions/{sessionId}", async (string sessionId, HttpContext context, SessionStore sessions, GatewayKernelRegistry kernels) =>
+        app.MapDelete("/api/sessions/{sessionId}", async (string sessionId, HttpContext context, SessionStore sessions, GatewayKernelRegistry kernels, KernelQuotas quotas) =>
         {
             string user = GatewayUser.Get(context);
             if (!sessions.TryGet(sessionId, user, out SessionRecord session))
@@ -128,6 +135,7 @@ public static class SessionEndpoints
                 return NotFound(sessionId);
             }
             sessions.Remove(sessionId);
+            quotas.ReleaseSession(sessionId);
             if (session.KernelId is { } kernelId && kernels.TryGet(kernelId, user, out GatewayKernel kernel))
             {
                 await kernels.ShutdownAsync(kernel, CancellationToken.None);

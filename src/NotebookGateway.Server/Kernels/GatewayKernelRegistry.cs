@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NotebookGateway.Kernels.Lifecycle;
+using NotebookGateway.Kernels.Specs;
 using NotebookGateway.Server.Channels;
+using NotebookGateway.Server.Quotas;
 
 namespace NotebookGateway.Server.Kernels;
 
@@ -15,14 +17,19 @@ public sealed partial class GatewayKernelRegistry : IDisposable
 {
     private readonly ConcurrentDictionary<string, GatewayKernel> _kernels = new(StringComparer.Ordinal);
     private readonly SandboxKernelManager _manager;
+    private readonly KernelSpecCatalog _catalog;
+    private readonly KernelQuotas _quotas;
     private readonly ChannelOptions _channelOptions;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
 
-    public GatewayKernelRegistry(SandboxKernelManager manager, IOptions<ChannelOptions> channelOptions, TimeProvider time, ILoggerFactory loggers)
+    public GatewayKernelRegistry(SandboxKernelManager manager, KernelSpecCatalog catalog, KernelQuotas quotas,
+        IOptions<ChannelOptions> channelOptions, TimeProvider time, ILoggerFactory loggers)
     {
         _manager = manager;
+        _catalog = catalog;
+        _quotas = quotas;
         _channelOptions = channelOptions.Value;
         _time = time;
         _loggers = loggers;
@@ -32,9 +39,26 @@ public sealed partial class GatewayKernelRegistry : IDisposable
 
     public SandboxKernelManager Manager => _manager;
 
+    /// <exception cref="QuotaExceededException">The owner (or the gateway) is at a limit; nothing was started.</exception>
     public async Task<GatewayKernel> StartAsync(KernelStartRequest request, string owner, CancellationToken cancellationToken)
     {
-        SandboxKernel sandbox = await _manager.StartKernelAsync(request, cancellationToken).ConfigureAwait(false);
+        KernelSpec spec = await _catalog.GetAsync(request.SpecName, cancellationToken).ConfigureAwait(false);
+        // The slot is taken before the container exists, so concurrent starts cannot overshoot a limit.
+        string kernelId = request.KernelId ?? Guid.NewGuid().ToString();
+        if (_quotas.TryReserveKernel(kernelId, owner, spec.Sandbox.Envelope.MemoryMiB, spec.Sandbox.Envelope.Cpus) is { } refusal)
+        {
+            throw new QuotaExceededException(refusal);
+        }
+        SandboxKernel sandbox;
+        try
+        {
+            sandbox = await _manager.StartKernelAsync(request with { KernelId = kernelId }, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _quotas.ReleaseKernel(kernelId);
+            throw;
+        }
         var channels = new KernelChannels(sandbox.Id, _channelOptions, _time, _loggers.CreateLogger<KernelChannels>());
         var kernel = new GatewayKernel(sandbox, channels, owner);
         _kernels[sandbox.Id] = kernel;
@@ -80,6 +104,7 @@ public sealed partial class GatewayKernelRegistry : IDisposable
         {
             return;
         }
+        _quotas.ReleaseKernel(kernel.Id);
         try
         {
             await _manager.ShutdownKernelAsync(kernel.Id, cancellationToken).ConfigureAwait(false);
@@ -115,6 +140,7 @@ public sealed partial class GatewayKernelRegistry : IDisposable
                     Log.KernelDied(_logger, e.Kernel.Id, e.Reason ?? "unknown");
                     break;
                 case SandboxKernelState.Stopped:
+                    _quotas.ReleaseKernel(e.Kernel.Id);
                     if (_kernels.TryRemove(e.Kernel.Id, out _))
                     {
                         _ = kernel.Channels.CloseAllAsync("the kernel stopped");

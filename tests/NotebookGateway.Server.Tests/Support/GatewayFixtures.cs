@@ -129,6 +129,25 @@ public sealed class UsersGatewayCollection : ICollectionFixture<UsersGatewayFixt
     public const string Name = "gateway with users";
 }
 
+/// <summary>Small quotas: 2 kernels per user by default, 1 for alice, 1 session per user.</summary>
+public sealed class QuotasGatewayFixture : GatewayFixture
+{
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["Users:0:Name"] = "alice",
+        ["Users:0:TokenSha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(UsersGatewayFixture.AliceToken))),
+        ["Quotas:Default:MaxKernels"] = "2",
+        ["Quotas:Default:MaxSessions"] = "1",
+        ["Quotas:Users:alice:MaxKernels"] = "1",
+    };
+}
+
+[CollectionDefinition(Name)]
+public sealed class QuotasGatewayCollection : ICollectionFixture<QuotasGatewayFixture>
+{
+    public const string Name = "gateway with small quotas";
+}
+
 /// <summary>Small output limits, so the streaming-path protections can be hit quickly.</summary>
 public sealed class LimitsGatewayFixture : GatewayFixture
 {
