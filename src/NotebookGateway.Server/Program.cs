@@ -36,6 +36,8 @@ builder.Services.AddSingleton<GatewayKernelRegistry>();
 builder.Services.AddSingleton<SessionStore>();
 builder.Services.AddOptions<NotebookGateway.Server.Quotas.QuotaOptions>().Bind(builder.Configuration.GetSection(NotebookGateway.Server.Quotas.QuotaOptions.Section));
 builder.Services.AddSingleton<NotebookGateway.Server.Quotas.KernelQuotas>();
+builder.Services.AddOptions<NotebookGateway.Server.Culling.CullingOptions>().Bind(builder.Configuration.GetSection(NotebookGateway.Server.Culling.CullingOptions.Section));
+builder.Services.AddHostedService<NotebookGateway.Server.Culling.KernelCuller>();
 builder.Services.AddGatewayMetrics(builder.Configuration);
 builder.Services.AddSingleton(sp => new WebSocketMessageCodec(new WebSocketCodecOptions
 {

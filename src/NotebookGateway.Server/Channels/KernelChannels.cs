@@ -90,6 +90,10 @@ public sealed partial class KernelChannels
         Broadcast(new ChannelMessage(status, MessageChannel.IOPub));
     }
 
+    /// <summary>A stderr notice (no parent) to every client, e.g. why the gateway is about to shut the kernel down.</summary>
+    public void PublishNotice(string text) =>
+        Broadcast(new ChannelMessage(OutputLimiter.Notice(ReadOnlyMemory<byte>.Empty, KernelId, text), MessageChannel.IOPub));
+
     /// <summary>Attaches a transport to its client session (created on first use); an older transport of the same session is closed.</summary>
     public async Task<ClientSession> AttachAsync(string sessionId, IClientConnection connection)
     {

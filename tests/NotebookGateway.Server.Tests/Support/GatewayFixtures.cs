@@ -148,6 +148,25 @@ public sealed class QuotasGatewayCollection : ICollectionFixture<QuotasGatewayFi
     public const string Name = "gateway with small quotas";
 }
 
+/// <summary>A culler with a seconds-long idle timeout that also culls connected kernels.</summary>
+public sealed class CullingGatewayFixture : GatewayFixture
+{
+    public const int IdleTimeoutSeconds = 3;
+
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["Culling:IdleTimeoutSeconds"] = IdleTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Culling:IntervalSeconds"] = "1",
+        ["Culling:CullConnected"] = "true",
+    };
+}
+
+[CollectionDefinition(Name)]
+public sealed class CullingGatewayCollection : ICollectionFixture<CullingGatewayFixture>
+{
+    public const string Name = "gateway with a fast culler";
+}
+
 /// <summary>Small output limits, so the streaming-path protections can be hit quickly.</summary>
 public sealed class LimitsGatewayFixture : GatewayFixture
 {
