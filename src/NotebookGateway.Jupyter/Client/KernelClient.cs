@@ -205,36 +205,43 @@ public sealed partial class KernelClient : IAsyncDisposable
         }
         var iopubSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using IDisposable subscription = SubscribeIOPub(_ => iopubSeen.TrySetResult());
-        Task<JupyterMessage>? reply = null;
+        // Every attempt stays pending until the end: a kernel answers in order, so the first request's reply
+        // is the first to come, and waiting only for the latest attempt would throw it away.
+        using var attempts = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+        var sent = new List<Task<JupyterMessage>>();
+        void Ask() => sent.Add(RequestAsync(CreateMessage(new KernelInfoRequest()), MessageChannel.Shell, null, attempts.Token));
         TimeSpan retry = TimeSpan.FromMilliseconds(200);
         try
         {
-            while (true)
+            JupyterMessage? info = null;
+            while (info is null)
             {
-                JupyterMessage request = CreateMessage(new KernelInfoRequest());
-                Task<JupyterMessage> attempt = RequestAsync(request, MessageChannel.Shell, null, cts.Token);
-                Task finished = await Task.WhenAny(attempt, Task.Delay(retry, _options.TimeProvider, cts.Token)).ConfigureAwait(false);
-                if (finished == attempt)
+                Ask();
+                Task delay = Task.Delay(retry, _options.TimeProvider, cts.Token);
+                Task finished = await Task.WhenAny([.. sent, delay]).ConfigureAwait(false);
+                if (finished != delay)
                 {
-                    reply = attempt;
-                    break;
+                    info = await ((Task<JupyterMessage>)finished).ConfigureAwait(false); // a fault (kernel died) surfaces here
                 }
-                _pending.TryRemove(request.MsgId, out _);
                 retry = TimeSpan.FromMilliseconds(Math.Min(retry.TotalMilliseconds * 2, 2000));
             }
-            JupyterMessage info = await reply.ConfigureAwait(false);
             while (!iopubSeen.Task.IsCompleted)
             {
                 // The kernel's status for our request may have been published before SUB connected: ask again.
-                Task nudge = RequestAsync(CreateMessage(new KernelInfoRequest()), MessageChannel.Shell, null, cts.Token);
+                Ask();
                 await Task.WhenAny(iopubSeen.Task, Task.Delay(retry, _options.TimeProvider, cts.Token)).ConfigureAwait(false);
-                _ = nudge.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
             }
             return info;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException($"The kernel did not become ready within {timeout}.");
+        }
+        finally
+        {
+            // Unanswered attempts leave the pending map now instead of waiting forever.
+            await attempts.CancelAsync().ConfigureAwait(false);
+            _ = Task.WhenAll(sent).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
         }
     }
 

@@ -16,6 +16,9 @@ public sealed class ZmqWireCodec
 {
     public static ReadOnlySpan<byte> Delimiter => "<IDS|MSG>"u8;
 
+    // One shared frame for every encoded message (frames are never written to after sending).
+    private static readonly byte[] s_delimiterFrame = Delimiter.ToArray();
+
     private static readonly Meter s_meter = new("NotebookGateway.Jupyter");
     private static readonly Counter<long> s_rejected = s_meter.CreateCounter<long>(
         "jupyter_wire_rejected_messages", description: "Messages from kernels or clients refused by the wire codec, by reason.");
@@ -46,7 +49,7 @@ public sealed class ZmqWireCodec
         {
             frames[i++] = identity;
         }
-        frames[i++] = Delimiter.ToArray();
+        frames[i++] = s_delimiterFrame;
         frames[i++] = _signer.Sign(message.HeaderJson.Span, message.ParentHeaderJson.Span, message.MetadataJson.Span, message.ContentJson.Span);
         frames[i++] = message.HeaderJson;
         frames[i++] = message.ParentHeaderJson;

@@ -16,6 +16,7 @@ public sealed partial class KernelSpecCatalog : IDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private volatile KernelSpecSnapshot? _current;
+    private long _takenAt;
 
     public KernelSpecCatalog(DockerClient docker, IOptions<SandboxOptions> options, ILogger<KernelSpecCatalog> logger)
     {
@@ -26,6 +27,12 @@ public sealed partial class KernelSpecCatalog : IDisposable
 
     /// <summary>The last refresh, or null before the first.</summary>
     public KernelSpecSnapshot? Current => _current;
+
+    /// <summary>The current snapshot if it was taken less than <paramref name="maxAge"/> ago, else a fresh one.</summary>
+    public Task<KernelSpecSnapshot> GetRecentAsync(TimeSpan maxAge, CancellationToken cancellationToken = default) =>
+        _current is { } current && System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref _takenAt)) < maxAge
+            ? Task.FromResult(current)
+            : RefreshAsync(cancellationToken);
 
     /// <summary>Re-reads every kernelspec directory and inspects the images.</summary>
     public async Task<KernelSpecSnapshot> RefreshAsync(CancellationToken cancellationToken = default)
@@ -87,6 +94,7 @@ public sealed partial class KernelSpecCatalog : IDisposable
             }
 
             var snapshot = new KernelSpecSnapshot(available, unavailable);
+            Volatile.Write(ref _takenAt, System.Diagnostics.Stopwatch.GetTimestamp());
             _current = snapshot;
             Log.Refreshed(_logger, available.Count, unavailable.Count);
             return snapshot;

@@ -11,7 +11,8 @@ public static class KernelSpecEndpoints
     {
         app.MapGet("/api/kernelspecs", async (KernelSpecCatalog catalog, IOptions<GatewayOptions> options, CancellationToken ct) =>
         {
-            KernelSpecSnapshot snapshot = await catalog.RefreshAsync(ct);
+            // JupyterLab polls this list: a snapshot up to a few seconds old spares a Docker image inspect per spec per poll.
+            KernelSpecSnapshot snapshot = await catalog.GetRecentAsync(TimeSpan.FromSeconds(5), ct);
             var models = snapshot.Available.Values.ToDictionary(s => s.Name, s => ToModel(s, options.Value.BaseUrl), StringComparer.Ordinal);
             string? defaultName = models.ContainsKey(options.Value.DefaultKernelName) ? options.Value.DefaultKernelName : models.Keys.Order(StringComparer.Ordinal).FirstOrDefault();
             return Results.Json(new KernelSpecsModel(defaultName, models), ApiModelsJsonContext.Default.KernelSpecsModel);

@@ -9,8 +9,8 @@ public static class MetricsEndpoints
 
     public static IServiceCollection AddGatewayMetrics(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
+        // Validated with the other sections by Program before the host starts.
+        services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.Section));
         services.AddSingleton<PrometheusExporter>();
         services.AddSingleton(sp => new HttpMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         return services;

@@ -49,18 +49,6 @@ public sealed class KernelQuotas
         }
     }
 
-    /// <summary>The start produced a kernel with another id: the reservation follows it.</summary>
-    public void Rename(string reservationId, string kernelId)
-    {
-        lock (_lock)
-        {
-            if (reservationId != kernelId && _kernels.Remove(reservationId, out var entry))
-            {
-                _kernels[kernelId] = entry;
-            }
-        }
-    }
-
     /// <summary>Gives a kernel's slot back (failed start, shutdown, death); repeated calls are harmless.</summary>
     public void ReleaseKernel(string id)
     {
