@@ -215,7 +215,7 @@ internal static class GatewayBenchmark
     }
 
     /// <summary>Every kernel warms up alone, then all loop at the same time (released together); all samples pooled.</summary>
-    private static async Task<(double[] Samples, double Rate)> RunConcurrentlyAsync(IReadOnlyList<Func<Task>> executes, int runs)
+    internal static async Task<(double[] Samples, double Rate)> RunConcurrentlyAsync(IReadOnlyList<Func<Task>> executes, int runs)
     {
         foreach (Func<Task> execute in executes)
         {
@@ -346,6 +346,20 @@ internal sealed class KernelRest : IDisposable
         string id = model.RootElement.GetProperty("id").GetString() ?? throw new InvalidOperationException("POST /api/kernels: no id in " + body);
         live.Add(id);
         return id;
+    }
+
+    /// <summary>How many kernels GET /api/kernels lists for this token's user.</summary>
+    public async Task<int> CountKernelsAsync()
+    {
+        using var timeout = new CancellationTokenSource(Limits.Step);
+        using HttpResponseMessage response = await _http.GetAsync(new Uri(_base, "api/kernels"), timeout.Token);
+        string body = await response.Content.ReadAsStringAsync(timeout.Token);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"GET /api/kernels answered {(int)response.StatusCode}: {body}");
+        }
+        using JsonDocument list = JsonDocument.Parse(body);
+        return list.RootElement.GetArrayLength();
     }
 
     public async Task DeleteKernelAsync(string id, List<string> live, bool throwOnFailure = true)
@@ -679,6 +693,9 @@ internal sealed partial class BenchServer : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The server's process id (for its resident memory).</summary>
+    public int ProcessId => _process.Id;
+
     public Uri BaseUri { get; private set; }
 
     public string Description { get; private set; } = "";
@@ -686,7 +703,8 @@ internal sealed partial class BenchServer : IAsyncDisposable
     /// <summary>Anything worth saying about the stop (containers the gateway left behind).</summary>
     public string StopNote { get; private set; } = "";
 
-    public static async Task<BenchServer> StartGatewayAsync(string repositoryRoot)
+    /// <summary>Starts our gateway; <paramref name="settings"/> are extra NBGW_ environment overrides (they win).</summary>
+    public static async Task<BenchServer> StartGatewayAsync(string repositoryRoot, IReadOnlyDictionary<string, string>? settings = null)
     {
         string dll = Path.Combine(repositoryRoot, "src", "NotebookGateway.Server", "bin", "Release", "net10.0", "NotebookGateway.Server.dll");
         if (!File.Exists(dll))
@@ -721,6 +739,10 @@ internal sealed partial class BenchServer : IAsyncDisposable
             start.Environment["NBGW_Sandbox__WorkspaceRoot"] = root.Combine("workspaces");
             start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
             start.Environment["DOTNET_NOLOGO"] = "1";
+            foreach ((string name, string value) in settings ?? new Dictionary<string, string>())
+            {
+                start.Environment[name] = value;
+            }
             return new BenchServer(Configure(start), root, token, port, isGateway: true);
         });
         server.Description = $"NotebookGateway on {server.BaseUri} (owner {GatewayOwner}, sandboxed python3 kernels)";
