@@ -61,6 +61,7 @@ public static class SessionEndpoints
             if (failure is not null)
             {
                 quotas.ReleaseSession(id);
+                await kernels.EndWorkspaceAsync(session.WorkspaceKey, CancellationToken.None); // a failed start leaves no workspace behind
                 return failure;
             }
             session.KernelId = kernel!.Id;
@@ -140,7 +141,7 @@ public static class SessionEndpoints
             {
                 await kernels.ShutdownAsync(kernel, CancellationToken.None);
             }
-            await kernels.Manager.EndSessionAsync(session.WorkspaceKey, CancellationToken.None);
+            await kernels.EndWorkspaceAsync(session.WorkspaceKey, CancellationToken.None);
             return Results.NoContent();
         });
     }
