@@ -61,7 +61,14 @@ public static class SessionEndpoints
             if (failure is not null)
             {
                 quotas.ReleaseSession(id);
-                await kernels.EndWorkspaceAsync(session.WorkspaceKey, CancellationToken.None); // a failed start leaves no workspace behind
+                try
+                {
+                    await kernels.EndWorkspaceAsync(session.WorkspaceKey, CancellationToken.None); // a failed start leaves no workspace behind
+                }
+                catch (SandboxSelfTestException)
+                {
+                    // Sandboxes are refused altogether: nothing was created, and the failure above says why.
+                }
                 return failure;
             }
             session.KernelId = kernel!.Id;
