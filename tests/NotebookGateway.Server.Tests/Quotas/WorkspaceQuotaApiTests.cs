@@ -47,6 +47,39 @@ public sealed class WorkspaceQuotaApiTests(LimitsAndAccessGatewayFixture fixture
     }
 
     [Fact]
+    public async Task WorkspaceDisk_StartAbortedByTheClient_GivesTheReservationBack()
+    {
+        using HttpClient disk = ClientOf("disk");
+        int mark = Gateway.OutputLineCount;
+        using (var abort = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
+        {
+            // A sandbox takes about a second to start: the client gives up while it is being created.
+            using var request = new HttpRequestMessage(HttpMethod.Post, Gateway.Url("api/kernels")) { Content = new StringContent("{}") };
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => disk.SendAsync(request, abort.Token));
+        }
+
+        string? sessionId = null;
+        try
+        {
+            // The only workspace disk's quota allows must come back once the start has unwound.
+            await GatewayRest.EventuallyAsync(async () =>
+            {
+                RestResponse created = await GatewayRest.SendAsync(disk, HttpMethod.Post, Gateway.Url("api/sessions"), """{"path":"after-abort.ipynb"}""", timeout: Timeouts.KernelStart);
+                sessionId = created.Status == HttpStatusCode.Created ? created.Json!["id"]!.GetValue<string>() : null;
+                return (sessionId is not null, created.ToString());
+            }, Timeouts.Step, "a session start after the aborted kernel start");
+            Assert.Contains("start failed", Gateway.OutputSince(mark), StringComparison.OrdinalIgnoreCase);
+        }
+        finally
+        {
+            if (sessionId is not null)
+            {
+                await GatewayRest.SendAsync(disk, HttpMethod.Delete, Gateway.Url($"api/sessions/{sessionId}"));
+            }
+        }
+    }
+
+    [Fact]
     public async Task SessionWithoutKernel_IsRemovedWithItsWorkspaceAfterTheRetentionTime()
     {
         using HttpClient reaper = ClientOf("reaper");
@@ -68,6 +101,7 @@ public sealed class WorkspaceQuotaApiTests(LimitsAndAccessGatewayFixture fixture
                 return (now.Status == HttpStatusCode.NotFound, now.ToString());
             }, TimeSpan.FromSeconds(LimitsAndAccessGatewayFixture.SessionRetentionSeconds + 15), "the kernel-less session to be removed");
 
+            Output.WriteLine($"session removed {clock.Elapsed.TotalSeconds:0.0} s after its kernel was deleted (retention {LimitsAndAccessGatewayFixture.SessionRetentionSeconds} s, interval 1 s)");
             // The culler ticks every second: removal comes after the retention time, not before.
             Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(LimitsAndAccessGatewayFixture.SessionRetentionSeconds - 1), $"removed too early: {clock.Elapsed}");
             await GatewayRest.EventuallyAsync(() => Task.FromResult((Gateway.OutputSince(mark).Contains("removed with its workspace", StringComparison.Ordinal), Gateway.OutputSince(mark))),
