@@ -735,6 +735,11 @@ internal sealed partial class BenchServer : IAsyncDisposable
             start.Environment["NBGW_Quotas__Default__MaxKernels"] = "0";
             start.Environment["NBGW_Quotas__Default__MaxCpus"] = "0";
             start.Environment["NBGW_Quotas__Default__MaxMemoryMiB"] = "0";
+            start.Environment["NBGW_Quotas__Default__MaxWorkspaceMiB"] = "0";
+            // ...nor its rate limits: hundreds of executes a minute from one user.
+            start.Environment["NBGW_RateLimits__ExecuteRequestsPerMinute"] = "0";
+            start.Environment["NBGW_RateLimits__KernelStartsPerMinute"] = "0";
+            start.Environment["NBGW_RateLimits__WebSocketConnectionsPerMinute"] = "0";
             start.Environment["NBGW_Sandbox__SocketRoot"] = root.Combine("sockets");
             start.Environment["NBGW_Sandbox__WorkspaceRoot"] = root.Combine("workspaces");
             start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";

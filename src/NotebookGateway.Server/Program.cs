@@ -38,6 +38,9 @@ builder.Services.AddSingleton<NotebookGateway.Server.Quotas.KernelQuotas>();
 builder.Services.AddOptions<NotebookGateway.Server.Culling.CullingOptions>().Bind(builder.Configuration.GetSection(NotebookGateway.Server.Culling.CullingOptions.Section));
 builder.Services.AddHostedService<NotebookGateway.Server.Culling.KernelCuller>();
 builder.Services.AddGatewayMetrics(builder.Configuration);
+builder.Services.AddOptions<NotebookGateway.Server.RateLimiting.RateLimitOptions>().Bind(builder.Configuration.GetSection(NotebookGateway.Server.RateLimiting.RateLimitOptions.Section));
+builder.Services.AddSingleton<NotebookGateway.Server.RateLimiting.GatewayRateLimiter>();
+builder.Services.AddSingleton<NotebookGateway.Server.RateLimiting.BadTokenThrottle>();
 builder.Services.AddSingleton(sp => new WebSocketMessageCodec(new WebSocketCodecOptions
 {
     MaxFrameBytes = sp.GetRequiredService<IOptions<ChannelOptions>>().Value.MaxClientMessageBytes,
@@ -63,6 +66,12 @@ try
     failures.AddRange(UsersValidator.Validate(users));
     failures.AddRange((builder.Configuration.GetSection(NotebookGateway.Server.Quotas.QuotaOptions.Section).Get<NotebookGateway.Server.Quotas.QuotaOptions>()
         ?? new NotebookGateway.Server.Quotas.QuotaOptions()).Validate());
+    failures.AddRange((builder.Configuration.GetSection(NotebookGateway.Server.RateLimiting.RateLimitOptions.Section).Get<NotebookGateway.Server.RateLimiting.RateLimitOptions>()
+        ?? new NotebookGateway.Server.RateLimiting.RateLimitOptions()).Validate());
+    var specAccess = builder.Configuration.GetSection(NotebookGateway.Server.Access.KernelSpecAccessOptions.Section).Get<NotebookGateway.Server.Access.KernelSpecAccessOptions>()
+        ?? new NotebookGateway.Server.Access.KernelSpecAccessOptions();
+    failures.AddRange(specAccess.Validate());
+    builder.Services.AddSingleton(new NotebookGateway.Server.Access.KernelSpecAccess(specAccess, users));
     if (failures.Count > 0)
     {
         Console.Error.WriteLine($"{configPath} is invalid:\n  " + string.Join("\n  ", failures));
@@ -86,6 +95,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 });
 
 var app = builder.Build();
+var badTokens = app.Services.GetRequiredService<NotebookGateway.Server.RateLimiting.BadTokenThrottle>();
 app.UseGatewayMetrics(metricsOptions);
 
 // Every error is {reason, message}; nothing about the exception reaches the client.
@@ -113,7 +123,17 @@ app.Use(async (context, next) =>
         context.Response.StatusCode = StatusCodes.Status200OK;
         return;
     }
+    // An address that sent too many wrong tokens waits, whatever it presents now (token guessing).
+    if (badTokens.Check(context.Connection.RemoteIpAddress) is { } throttled)
+    {
+        await throttled.ToResult().ExecuteAsync(context);
+        return;
+    }
     string? user = auth.Authenticate(context.Request);
+    if (user is null && TokenAuthentication.PresentedToken(context.Request) is not null)
+    {
+        badTokens.RecordFailure(context.Connection.RemoteIpAddress);
+    }
     if (user is null && !MetricsEndpoints.IsAnonymousScrape(context, metricsOptions))
     {
         await JsonErrors.Create(StatusCodes.Status401Unauthorized, "Unauthorized").ExecuteAsync(context);

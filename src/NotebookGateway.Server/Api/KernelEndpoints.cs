@@ -4,9 +4,11 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Specs;
+using NotebookGateway.Server.Access;
 using NotebookGateway.Server.Configuration;
 using NotebookGateway.Server.Kernels;
 using NotebookGateway.Server.Quotas;
+using NotebookGateway.Server.RateLimiting;
 using NotebookGateway.Server.Security;
 
 namespace NotebookGateway.Server.Api;
@@ -124,6 +126,14 @@ public static class KernelEndpoints
         catch (QuotaExceededException ex)
         {
             return (null, JsonErrors.Create(StatusCodes.Status403Forbidden, "Forbidden", ex.Message));
+        }
+        catch (KernelSpecAccessDeniedException ex)
+        {
+            return (null, JsonErrors.Create(StatusCodes.Status403Forbidden, "Forbidden", ex.Message));
+        }
+        catch (RateLimitExceededException ex)
+        {
+            return (null, ex.Refusal.ToResult());
         }
         catch (SandboxSelfTestException ex)
         {

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using NotebookGateway.Kernels.Specs;
+using NotebookGateway.Server.Access;
 using NotebookGateway.Server.Configuration;
+using NotebookGateway.Server.Security;
 
 namespace NotebookGateway.Server.Api;
 
@@ -9,18 +11,23 @@ public static class KernelSpecEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/kernelspecs", async (KernelSpecCatalog catalog, IOptions<GatewayOptions> options, CancellationToken ct) =>
+        app.MapGet("/api/kernelspecs", async (HttpContext context, KernelSpecCatalog catalog, KernelSpecAccess access, IOptions<GatewayOptions> options, CancellationToken ct) =>
         {
+            string user = GatewayUser.Get(context);
             // JupyterLab polls this list: a snapshot up to a few seconds old spares a Docker image inspect per spec per poll.
             KernelSpecSnapshot snapshot = await catalog.GetRecentAsync(TimeSpan.FromSeconds(5), ct);
-            var models = snapshot.Available.Values.ToDictionary(s => s.Name, s => ToModel(s, options.Value.BaseUrl), StringComparer.Ordinal);
+            var models = snapshot.Available.Values.Where(s => access.IsAllowed(user, s.Name)).ToDictionary(s => s.Name, s => ToModel(s, options.Value.BaseUrl), StringComparer.Ordinal);
             string? defaultName = models.ContainsKey(options.Value.DefaultKernelName) ? options.Value.DefaultKernelName : models.Keys.Order(StringComparer.Ordinal).FirstOrDefault();
             return Results.Json(new KernelSpecsModel(defaultName, models), ApiModelsJsonContext.Default.KernelSpecsModel);
         });
-        app.MapGet("/api/kernelspecs/{name}", async (string name, KernelSpecCatalog catalog, IOptions<GatewayOptions> options, CancellationToken ct) =>
+        app.MapGet("/api/kernelspecs/{name}", async (string name, HttpContext context, KernelSpecCatalog catalog, KernelSpecAccess access, IOptions<GatewayOptions> options, CancellationToken ct) =>
         {
             try
             {
+                if (!access.IsAllowed(GatewayUser.Get(context), name))
+                {
+                    throw new KernelSpecNotFoundException($"Kernel spec {name} is not available to this user."); // a spec you may not use is not listed, so it does not exist for you
+                }
                 KernelSpec spec = await catalog.GetAsync(name, ct);
                 return Results.Json(ToModel(spec, options.Value.BaseUrl), ApiModelsJsonContext.Default.KernelSpecModel);
             }
@@ -29,11 +36,15 @@ public static class KernelSpecEndpoints
                 return JsonErrors.Create(StatusCodes.Status404NotFound, "Not Found", $"Kernel spec {name} not found");
             }
         });
-        app.MapMethods("/kernelspecs/{name}/{file}", [HttpMethods.Get, HttpMethods.Head], async (string name, string file, HttpContext context, KernelSpecCatalog catalog, CancellationToken ct) =>
+        app.MapMethods("/kernelspecs/{name}/{file}", [HttpMethods.Get, HttpMethods.Head], async (string name, string file, HttpContext context, KernelSpecCatalog catalog, KernelSpecAccess access, CancellationToken ct) =>
         {
             KernelSpec spec;
             try
             {
+                if (!access.IsAllowed(GatewayUser.Get(context), name))
+                {
+                    throw new KernelSpecNotFoundException($"Kernel spec {name} is not available to this user.");
+                }
                 spec = await catalog.GetAsync(name, ct);
             }
             catch (KernelSpecNotFoundException)

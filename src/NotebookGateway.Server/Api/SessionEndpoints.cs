@@ -61,6 +61,14 @@ public static class SessionEndpoints
             if (failure is not null)
             {
                 quotas.ReleaseSession(id);
+                try
+                {
+                    await kernels.EndWorkspaceAsync(session.WorkspaceKey, CancellationToken.None); // a failed start leaves no workspace behind
+                }
+                catch (SandboxSelfTestException)
+                {
+                    // Sandboxes are refused altogether: nothing was created, and the failure above says why.
+                }
                 return failure;
             }
             session.KernelId = kernel!.Id;
@@ -140,7 +148,7 @@ public static class SessionEndpoints
             {
                 await kernels.ShutdownAsync(kernel, CancellationToken.None);
             }
-            await kernels.Manager.EndSessionAsync(session.WorkspaceKey, CancellationToken.None);
+            await kernels.EndWorkspaceAsync(session.WorkspaceKey, CancellationToken.None);
             return Results.NoContent();
         });
     }

@@ -27,6 +27,8 @@ public sealed class SessionStore
     private readonly ConcurrentDictionary<string, SessionRecord> _sessions = new(StringComparer.Ordinal);
     private readonly Lock _createLock = new();
 
+    public IReadOnlyList<SessionRecord> All => _sessions.Values.ToList();
+
     public IReadOnlyList<SessionRecord> List(string owner) => _sessions.Values.Where(s => s.Owner == owner).ToList();
 
     public bool TryGet(string id, string owner, out SessionRecord session)

@@ -4,6 +4,7 @@ using NotebookGateway.Jupyter.WebSocket;
 using NotebookGateway.Server.Api;
 using NotebookGateway.Server.Configuration;
 using NotebookGateway.Server.Kernels;
+using NotebookGateway.Server.RateLimiting;
 using NotebookGateway.Server.Security;
 
 namespace NotebookGateway.Server.Channels;
@@ -14,7 +15,7 @@ public static class ChannelEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         app.Map("/api/kernels/{kernelId}/channels", async (string kernelId, HttpContext context, GatewayKernelRegistry kernels,
-            IOptions<ChannelOptions> channelOptions, IOptions<GatewayOptions> gatewayOptions, WebSocketMessageCodec codec, ILoggerFactory loggers) =>
+            IOptions<ChannelOptions> channelOptions, IOptions<GatewayOptions> gatewayOptions, WebSocketMessageCodec codec, GatewayRateLimiter rateLimiter, ILoggerFactory loggers) =>
         {
             if (!kernels.TryGet(kernelId, GatewayUser.Get(context), out GatewayKernel kernel))
             {
@@ -31,6 +32,12 @@ public static class ChannelEndpoints
                 await JsonErrors.Create(StatusCodes.Status403Forbidden, "Forbidden", "Cross-origin websocket refused.").ExecuteAsync(context);
                 return;
             }
+            if (rateLimiter.TryOpenWebSocket(kernel.Owner, out IDisposable? openLease) is { } limited)
+            {
+                await limited.ToResult().ExecuteAsync(context);
+                return;
+            }
+            using IDisposable? heldWhileOpen = openLease;
             string sessionId = context.Request.Query["session_id"].ToString() is { Length: > 0 and <= 256 } requested ? requested : Guid.NewGuid().ToString("N");
             WebSocketProtocol protocol = WebSocketProtocols.Select(context.WebSockets.WebSocketRequestedProtocols);
             using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext

@@ -4,6 +4,7 @@ using NotebookGateway.Jupyter.Client;
 using NotebookGateway.Jupyter.Envelope;
 using NotebookGateway.Jupyter.Messages;
 using NotebookGateway.Jupyter.Messages.IOPub;
+using NotebookGateway.Server.RateLimiting;
 
 namespace NotebookGateway.Server.Channels;
 
@@ -19,6 +20,7 @@ public sealed partial class KernelChannels
     private readonly ChannelOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ExecuteRateGate? _executeGate;
     private readonly Lock _bindLock = new();
     private OutputLimiter _limiter;
     private KernelClient? _client;
@@ -27,8 +29,9 @@ public sealed partial class KernelChannels
     private long _lastActivityTicks;
     private string _executionState = ExecutionStates.Starting;
 
-    public KernelChannels(string kernelId, ChannelOptions options, TimeProvider time, ILogger logger)
+    public KernelChannels(string kernelId, ChannelOptions options, TimeProvider time, ILogger logger, ExecuteRateGate? executeGate = null)
     {
+        _executeGate = executeGate;
         KernelId = kernelId;
         _options = options;
         _time = time;
@@ -113,6 +116,16 @@ public sealed partial class KernelChannels
     /// <summary>Relays one client message to the kernel; the reply and any input_request come back to this session only.</summary>
     public async Task SendFromClientAsync(ClientSession session, JupyterMessage message, MessageChannel channel, CancellationToken cancellationToken)
     {
+        if (_executeGate?.Check(message) is { } refused)
+        {
+            // Over the owner's execute rate: the cell ends with the reason, the socket stays open.
+            foreach (ChannelMessage iopub in refused.IOPub)
+            {
+                Broadcast(iopub);
+            }
+            session.Enqueue(refused.Reply);
+            return;
+        }
         KernelClient? client = Volatile.Read(ref _client);
         if (client is null)
         {

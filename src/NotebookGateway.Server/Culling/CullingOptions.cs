@@ -23,6 +23,12 @@ public sealed class CullingOptions
     /// <summary>Idle timeouts per kernelspec, overriding <see cref="IdleTimeoutSeconds"/>.</summary>
     public Dictionary<string, int> SpecIdleTimeoutSeconds { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// A notebook session whose kernel is gone (deleted, culled, or dead and not restarted) is removed, with its
+    /// workspace, after this long; 0 = such sessions are kept until deleted.
+    /// </summary>
+    public int SessionRetentionSeconds { get; set; }
+
     public TimeSpan Interval => TimeSpan.FromSeconds(IntervalSeconds > 0 ? IntervalSeconds : 300);
 }
 

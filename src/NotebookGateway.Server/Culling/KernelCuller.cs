@@ -1,6 +1,9 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
+using NotebookGateway.Kernels.Lifecycle;
+using NotebookGateway.Server.Api;
 using NotebookGateway.Server.Kernels;
+using NotebookGateway.Server.Quotas;
 
 namespace NotebookGateway.Server.Culling;
 
@@ -9,15 +12,20 @@ namespace NotebookGateway.Server.Culling;
 /// kernel_info polling do not count as activity (see KernelChannels). Clients get a stderr notice saying why, then
 /// their sockets close.
 /// </summary>
-public sealed partial class KernelCuller(GatewayKernelRegistry kernels, IOptions<CullingOptions> options, TimeProvider time, ILogger<KernelCuller> logger) : BackgroundService
+public sealed partial class KernelCuller(GatewayKernelRegistry kernels, IOptions<CullingOptions> options, TimeProvider time, ILogger<KernelCuller> logger,
+    SessionStore sessions, KernelQuotas quotas) : BackgroundService
 {
+    private readonly SessionRetention _retention = new(time);
+
     private static readonly Meter s_meter = new("NotebookGateway.Culling");
+    private static readonly Counter<long> s_sessionsRemoved = s_meter.CreateCounter<long>("sessions_expired", description: "Notebook sessions removed after their retention time without a kernel.");
     private static readonly Counter<long> s_culled = s_meter.CreateCounter<long>("kernels_culled", description: "Kernels shut down by the culler, by cause.");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         CullingOptions settings = options.Value;
-        if (settings.IdleTimeoutSeconds <= 0 && settings.MaxLifetimeSeconds <= 0 && settings.SpecIdleTimeoutSeconds.Count == 0)
+        if (settings.IdleTimeoutSeconds <= 0 && settings.MaxLifetimeSeconds <= 0 && settings.SpecIdleTimeoutSeconds.Count == 0
+            && settings.SessionRetentionSeconds <= 0)
         {
             return;
         }
@@ -27,6 +35,7 @@ public sealed partial class KernelCuller(GatewayKernelRegistry kernels, IOptions
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 await CullOnceAsync(stoppingToken);
+                await RemoveKernellessSessionsAsync(stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -60,8 +69,48 @@ public sealed partial class KernelCuller(GatewayKernelRegistry kernels, IOptions
         }
     }
 
+    /// <summary>
+    /// Removes notebook sessions that have had no live kernel for <see cref="CullingOptions.SessionRetentionSeconds"/>,
+    /// with their workspaces (and their quota); public so tests can drive it on a virtual clock.
+    /// </summary>
+    public async Task RemoveKernellessSessionsAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<SessionRecord> all = sessions.All;
+        IReadOnlyList<string> expired = _retention.Expired(
+            all.Select(s => (s.Id, s.KernelId is { } id && kernels.TryGet(id, s.Owner, out GatewayKernel k) && k.Sandbox.State is not (SandboxKernelState.Dead or SandboxKernelState.Stopped))),
+            TimeSpan.FromSeconds(options.Value.SessionRetentionSeconds));
+        foreach (SessionRecord session in all.Where(s => expired.Contains(s.Id)))
+        {
+            if (!sessions.Remove(session.Id))
+            {
+                continue; // deleted meanwhile
+            }
+            Log.SessionRemoved(logger, session.Id, session.Owner, options.Value.SessionRetentionSeconds);
+            quotas.ReleaseSession(session.Id);
+            try
+            {
+                if (session.KernelId is { } kernelId && kernels.TryGet(kernelId, session.Owner, out GatewayKernel dead))
+                {
+                    await kernels.ShutdownAsync(dead, cancellationToken);
+                }
+                await kernels.EndWorkspaceAsync(session.WorkspaceKey, cancellationToken);
+                s_sessionsRemoved.Add(1);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.SessionRemovalFailed(logger, session.Id, ex);
+            }
+        }
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(EventId = 3303, Level = LogLevel.Information, Message = "Removing session `{SessionId}` of `{Owner}`: no kernel for {RetentionSeconds} s")]
+        public static partial void SessionRemoved(ILogger logger, string sessionId, string owner, int retentionSeconds);
+
+        [LoggerMessage(EventId = 3304, Level = LogLevel.Warning, Message = "Removing the workspace of session `{SessionId}` failed")]
+        public static partial void SessionRemovalFailed(ILogger logger, string sessionId, Exception exception);
+
         [LoggerMessage(EventId = 3301, Level = LogLevel.Information, Message = "Culling kernel `{KernelId}` of `{Owner}`: {Reason}")]
         public static partial void Culling(ILogger logger, string kernelId, string owner, string reason);
 

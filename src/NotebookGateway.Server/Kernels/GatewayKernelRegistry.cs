@@ -3,8 +3,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Specs;
+using NotebookGateway.Server.Access;
 using NotebookGateway.Server.Channels;
 using NotebookGateway.Server.Quotas;
+using NotebookGateway.Server.RateLimiting;
 
 namespace NotebookGateway.Server.Kernels;
 
@@ -19,14 +21,18 @@ public sealed partial class GatewayKernelRegistry : IDisposable
     private readonly SandboxKernelManager _manager;
     private readonly KernelSpecCatalog _catalog;
     private readonly KernelQuotas _quotas;
+    private readonly KernelSpecAccess _access;
+    private readonly GatewayRateLimiter _rateLimiter;
     private readonly ChannelOptions _channelOptions;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
 
     public GatewayKernelRegistry(SandboxKernelManager manager, KernelSpecCatalog catalog, KernelQuotas quotas,
-        IOptions<ChannelOptions> channelOptions, TimeProvider time, ILoggerFactory loggers)
+        IOptions<ChannelOptions> channelOptions, TimeProvider time, ILoggerFactory loggers, KernelSpecAccess access, GatewayRateLimiter rateLimiter)
     {
+        _access = access;
+        _rateLimiter = rateLimiter;
         _manager = manager;
         _catalog = catalog;
         _quotas = quotas;
@@ -40,14 +46,30 @@ public sealed partial class GatewayKernelRegistry : IDisposable
     public SandboxKernelManager Manager => _manager;
 
     /// <exception cref="QuotaExceededException">The owner (or the gateway) is at a limit; nothing was started.</exception>
+    /// <exception cref="KernelSpecAccessDeniedException">The owner may not use the spec.</exception>
+    /// <exception cref="RateLimitExceededException">The owner starts kernels too fast.</exception>
     public async Task<GatewayKernel> StartAsync(KernelStartRequest request, string owner, CancellationToken cancellationToken)
     {
         KernelSpec spec = await _catalog.GetAsync(request.SpecName, cancellationToken).ConfigureAwait(false);
+        if (_access.Refusal(owner, spec.Name) is { } denied)
+        {
+            throw new KernelSpecAccessDeniedException(denied);
+        }
+        if (_rateLimiter.TryStartKernel(owner) is { } limited)
+        {
+            throw new RateLimitExceededException(limited);
+        }
         // The slot is taken before the container exists, so concurrent starts cannot overshoot a limit.
         string kernelId = request.KernelId ?? Guid.NewGuid().ToString();
         if (_quotas.TryReserveKernel(kernelId, owner, spec.Sandbox.Envelope.MemoryMiB, spec.Sandbox.Envelope.Cpus) is { } refusal)
         {
             throw new QuotaExceededException(refusal);
+        }
+        string workspaceId = request.SessionId ?? ImplicitWorkspace(kernelId);
+        if (_quotas.TryReserveWorkspace(workspaceId, owner, spec.Sandbox.Envelope.WorkspaceBytes, out bool newWorkspace) is { } diskRefusal)
+        {
+            _quotas.ReleaseKernel(kernelId);
+            throw new QuotaExceededException(diskRefusal);
         }
         SandboxKernel sandbox;
         try
@@ -57,9 +79,13 @@ public sealed partial class GatewayKernelRegistry : IDisposable
         catch
         {
             _quotas.ReleaseKernel(kernelId);
+            if (newWorkspace)
+            {
+                _quotas.ReleaseWorkspace(workspaceId);
+            }
             throw;
         }
-        var channels = new KernelChannels(sandbox.Id, _channelOptions, _time, _loggers.CreateLogger<KernelChannels>());
+        var channels = new KernelChannels(sandbox.Id, _channelOptions, _time, _loggers.CreateLogger<KernelChannels>(), new ExecuteRateGate(_rateLimiter, owner));
         var kernel = new GatewayKernel(sandbox, channels, owner);
         _kernels[sandbox.Id] = kernel;
         if (sandbox.State == SandboxKernelState.Running)
@@ -105,6 +131,7 @@ public sealed partial class GatewayKernelRegistry : IDisposable
             return;
         }
         _quotas.ReleaseKernel(kernel.Id);
+        _quotas.ReleaseWorkspace(ImplicitWorkspace(kernel.Id));
         try
         {
             await _manager.ShutdownKernelAsync(kernel.Id, cancellationToken).ConfigureAwait(false);
@@ -115,7 +142,23 @@ public sealed partial class GatewayKernelRegistry : IDisposable
         }
     }
 
+    /// <summary>Ends a notebook session's workspace (its kernels are shut down first) and gives its disk quota back.</summary>
+    public async Task EndWorkspaceAsync(string workspaceId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _manager.EndSessionAsync(workspaceId, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _quotas.ReleaseWorkspace(workspaceId);
+        }
+    }
+
     public void Dispose() => _manager.KernelStateChanged -= OnStateChanged;
+
+    /// <summary>The quota key of the workspace a kernel started without a session gets (it ends with the kernel).</summary>
+    private static string ImplicitWorkspace(string kernelId) => "kernel:" + kernelId;
 
     private void OnStateChanged(object? sender, KernelStateChangedEventArgs e)
     {
@@ -141,6 +184,7 @@ public sealed partial class GatewayKernelRegistry : IDisposable
                     break;
                 case SandboxKernelState.Stopped:
                     _quotas.ReleaseKernel(e.Kernel.Id);
+                    _quotas.ReleaseWorkspace(ImplicitWorkspace(e.Kernel.Id));
                     if (_kernels.TryRemove(e.Kernel.Id, out _))
                     {
                         _ = kernel.Channels.CloseAllAsync("the kernel stopped");

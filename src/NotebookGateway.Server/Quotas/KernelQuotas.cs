@@ -8,7 +8,7 @@ namespace NotebookGateway.Server.Quotas;
 /// created (so N concurrent starts against a limit of L create exactly L) and given back when the start fails
 /// or the kernel goes away.
 /// </summary>
-public sealed class KernelQuotas
+public sealed partial class KernelQuotas
 {
     private static readonly Meter s_meter = new("NotebookGateway.Quotas");
     private static readonly Counter<long> s_rejections = s_meter.CreateCounter<long>("quota_rejections", description: "Requests refused by a quota, by kind.");

@@ -13,6 +13,9 @@ public sealed class QuotaLimits
 
     /// <summary>CPUs reserved by the envelopes of the user's kernels.</summary>
     public double MaxCpus { get; set; }
+
+    /// <summary>Disk reserved by the workspaces of the user's notebook sessions (each one the size of its spec's envelope).</summary>
+    public int MaxWorkspaceMiB { get; set; }
 }
 
 /// <summary>The <c>Quotas</c> section: a default for every user, overrides per user, and gateway-wide caps.</summary>
@@ -20,7 +23,7 @@ public sealed class QuotaOptions
 {
     public const string Section = "Quotas";
 
-    public QuotaLimits Default { get; set; } = new() { MaxKernels = 10, MaxSessions = 20, MaxMemoryMiB = 8192, MaxCpus = 16 };
+    public QuotaLimits Default { get; set; } = new() { MaxKernels = 10, MaxSessions = 20, MaxMemoryMiB = 8192, MaxCpus = 16, MaxWorkspaceMiB = 10240 };
 
     public Dictionary<string, QuotaLimits> Users { get; set; } = new(StringComparer.Ordinal);
 
@@ -33,7 +36,7 @@ public sealed class QuotaOptions
         var errors = new List<string>();
         void Check(string path, QuotaLimits limits)
         {
-            if (limits.MaxKernels < 0 || limits.MaxSessions < 0 || limits.MaxMemoryMiB < 0 || limits.MaxCpus < 0)
+            if (limits.MaxKernels < 0 || limits.MaxSessions < 0 || limits.MaxMemoryMiB < 0 || limits.MaxCpus < 0 || limits.MaxWorkspaceMiB < 0)
             {
                 errors.Add($"Quotas:{path} limits must be 0 (no limit) or positive.");
             }

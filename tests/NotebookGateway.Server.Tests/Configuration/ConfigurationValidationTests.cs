@@ -34,6 +34,24 @@ public sealed class ConfigurationValidationTests
         Assert.DoesNotContain("   at ", errors, StringComparison.Ordinal); // no stack trace
     }
 
+    [Fact]
+    public async Task Start_InvalidLimitsAndAccessRules_ExitsWithEachSettingNamed()
+    {
+        (int exitCode, string errors) = await RunGatewayAsync(new Dictionary<string, string>
+        {
+            ["NBGW_RateLimits__ExecuteRequestsPerMinute"] = "-1",
+            ["NBGW_RateLimits__Users__alice__KernelStartsPerMinute"] = "-5",
+            ["NBGW_Quotas__Default__MaxWorkspaceMiB"] = "-1",
+            ["NBGW_KernelSpecAccess__Groups__staff__Deny__0"] = " ",
+        });
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("RateLimits:ExecuteRequestsPerMinute", errors, StringComparison.Ordinal);
+        Assert.Contains("RateLimits:Users:alice:KernelStartsPerMinute", errors, StringComparison.Ordinal);
+        Assert.Contains("Quotas:Default limits", errors, StringComparison.Ordinal);
+        Assert.Contains("KernelSpecAccess:Groups:staff", errors, StringComparison.Ordinal);
+    }
+
     private static async Task<(int ExitCode, string Errors)> RunGatewayAsync(IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("dotnet")
