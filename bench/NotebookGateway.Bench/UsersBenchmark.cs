@@ -29,10 +29,6 @@ internal static class UsersBenchmark
             ["NBGW_Quotas__Default__MaxMemoryMiB"] = "8192",
             ["NBGW_Culling__IdleTimeoutSeconds"] = idleTimeoutSeconds.ToString(CultureInfo.InvariantCulture),
             ["NBGW_Culling__IntervalSeconds"] = "1",
-            // Every kernel gets a websocket at once: the benchmark is not about the rate limiter.
-            ["NBGW_RateLimits__KernelStartsPerMinute"] = "0",
-            ["NBGW_RateLimits__ExecutesPerMinute"] = "0",
-            ["NBGW_RateLimits__WebSocketConnectionsPerMinute"] = "0",
         };
         for (int i = 0; i < userCount; i++)
         {
