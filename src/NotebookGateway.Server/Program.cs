@@ -26,6 +26,7 @@ builder.Configuration.AddJsonFile(configPath, optional: false, reloadOnChange: f
 builder.Configuration.AddEnvironmentVariables("NBGW_");
 // Request lines carry ?token=: keep the framework's request logging out of the logs.
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+NotebookGateway.Server.Logging.ConsoleLogging.Apply(builder.Logging, builder.Configuration);
 
 // Bound here; validated below, all sections at once, before anything starts.
 builder.Services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.Section));
@@ -38,6 +39,7 @@ builder.Services.AddSingleton<NotebookGateway.Server.Quotas.KernelQuotas>();
 builder.Services.AddOptions<NotebookGateway.Server.Culling.CullingOptions>().Bind(builder.Configuration.GetSection(NotebookGateway.Server.Culling.CullingOptions.Section));
 builder.Services.AddHostedService<NotebookGateway.Server.Culling.KernelCuller>();
 builder.Services.AddGatewayMetrics(builder.Configuration);
+NotebookGateway.Server.Execution.ExecutionServiceCollectionExtensions.AddExecutionLimits(builder.Services, builder.Configuration);
 builder.Services.AddSingleton(sp => new WebSocketMessageCodec(new WebSocketCodecOptions
 {
     MaxFrameBytes = sp.GetRequiredService<IOptions<ChannelOptions>>().Value.MaxClientMessageBytes,
@@ -63,6 +65,11 @@ try
     failures.AddRange(UsersValidator.Validate(users));
     failures.AddRange((builder.Configuration.GetSection(NotebookGateway.Server.Quotas.QuotaOptions.Section).Get<NotebookGateway.Server.Quotas.QuotaOptions>()
         ?? new NotebookGateway.Server.Quotas.QuotaOptions()).Validate());
+    failures.AddRange((builder.Configuration.GetSection(NotebookGateway.Server.Execution.ExecutionOptions.Section).Get<NotebookGateway.Server.Execution.ExecutionOptions>()
+        ?? new NotebookGateway.Server.Execution.ExecutionOptions()).Validate());
+    failures.AddRange((builder.Configuration.GetSection(NotebookGateway.Server.Audit.AuditOptions.Section).Get<NotebookGateway.Server.Audit.AuditOptions>()
+        ?? new NotebookGateway.Server.Audit.AuditOptions()).Validate());
+    failures.AddRange(NotebookGateway.Server.Logging.ConsoleLogging.Validate(builder.Configuration));
     if (failures.Count > 0)
     {
         Console.Error.WriteLine($"{configPath} is invalid:\n  " + string.Join("\n  ", failures));
@@ -138,8 +145,20 @@ app.MapFallback("{*path}", () => JsonErrors.Create(StatusCodes.Status404NotFound
 
 await app.StartAsync();
 string url = $"http://{gateway.Listen}{gateway.BaseUrl}";
-Console.WriteLine($"NotebookGateway is listening on {url}");
-Console.WriteLine($"Token: {auth.Token}");
-Console.WriteLine($"Try:   curl -H 'Authorization: token {auth.Token}' {url}api/kernelspecs");
+if (NotebookGateway.Server.Logging.ConsoleLogging.IsJson(builder.Configuration))
+{
+    // Stdout stays one JSON object per line, and the token never reaches a log shipper: a generated one goes to stderr.
+    ServerLog.Listening(app.Logger, url);
+    if (string.IsNullOrEmpty(gateway.Token))
+    {
+        Console.Error.WriteLine($"Token: {auth.Token}");
+    }
+}
+else
+{
+    Console.WriteLine($"NotebookGateway is listening on {url}");
+    Console.WriteLine($"Token: {auth.Token}");
+    Console.WriteLine($"Try:   curl -H 'Authorization: token {auth.Token}' {url}api/kernelspecs");
+}
 await app.WaitForShutdownAsync();
 return 0;

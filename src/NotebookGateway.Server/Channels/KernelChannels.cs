@@ -47,6 +47,9 @@ public sealed partial class KernelChannels
     /// <summary>Open sockets (the Kernel model's <c>connections</c>).</summary>
     public int Connections => _sessions.Values.Count(s => s.IsAttached);
 
+    /// <summary>Execution limits, metrics and audit of this kernel's cells (set by the registry; none in unit tests).</summary>
+    public IExecutionObserver? Executions { get; set; }
+
     /// <summary>Output messages dropped by the limiter since the last bind.</summary>
     public long DroppedOutputs => _limiter.Dropped;
 
@@ -94,6 +97,10 @@ public sealed partial class KernelChannels
     public void PublishNotice(string text) =>
         Broadcast(new ChannelMessage(OutputLimiter.Notice(ReadOnlyMemory<byte>.Empty, KernelId, text), MessageChannel.IOPub));
 
+    /// <summary>A stderr notice to every client in the cell whose request header is <paramref name="parentHeaderJson"/>.</summary>
+    public void PublishCellNotice(ReadOnlyMemory<byte> parentHeaderJson, string text) =>
+        Broadcast(new ChannelMessage(OutputLimiter.Notice(parentHeaderJson, KernelId, text), MessageChannel.IOPub));
+
     /// <summary>Attaches a transport to its client session (created on first use); an older transport of the same session is closed.</summary>
     public async Task<ClientSession> AttachAsync(string sessionId, IClientConnection connection)
     {
@@ -122,6 +129,15 @@ public sealed partial class KernelChannels
         if (message.MsgType is not (MessageTypes.KernelInfoRequest or MessageTypes.CommInfoRequest))
         {
             Touch(); // polling does not count as activity
+        }
+        if (message.MsgType == MessageTypes.ExecuteRequest && Executions?.Admit(message) is { } refusal)
+        {
+            foreach (JupyterMessage iopub in refusal.IOPub)
+            {
+                Broadcast(new ChannelMessage(iopub, MessageChannel.IOPub));
+            }
+            session.Enqueue(new ChannelMessage(refusal.Reply, channel));
+            return;
         }
         bool expectsReply = channel is MessageChannel.Shell or MessageChannel.Control
             && message.MsgType.EndsWith("_request", StringComparison.Ordinal);
@@ -160,7 +176,9 @@ public sealed partial class KernelChannels
     {
         try
         {
-            session.Enqueue(new ChannelMessage(await reply.ConfigureAwait(false), channel));
+            JupyterMessage answer = await reply.ConfigureAwait(false);
+            Executions?.OnReply(answer);
+            session.Enqueue(new ChannelMessage(answer, channel));
         }
         catch (Exception ex) when (ex is KernelDiedException or ObjectDisposedException or OperationCanceledException)
         {
@@ -174,6 +192,7 @@ public sealed partial class KernelChannels
 
     private void OnIOPub(JupyterMessage message)
     {
+        Executions?.OnIOPub(message);
         if (message.MsgType == MessageTypes.Status)
         {
             if (message.GetContentString("execution_state") is { } state)
@@ -190,6 +209,7 @@ public sealed partial class KernelChannels
             if (notice is not null)
             {
                 Log.OutputLimited(_logger, KernelId, message.ParentMsgId);
+                Executions?.OnOutputLimited();
                 Broadcast(new ChannelMessage(notice, MessageChannel.IOPub));
             }
             return;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Specs;
 using NotebookGateway.Server.Channels;
+using NotebookGateway.Server.Execution;
 using NotebookGateway.Server.Quotas;
 
 namespace NotebookGateway.Server.Kernels;
@@ -20,17 +21,20 @@ public sealed partial class GatewayKernelRegistry : IDisposable
     private readonly KernelSpecCatalog _catalog;
     private readonly KernelQuotas _quotas;
     private readonly ChannelOptions _channelOptions;
+    private readonly ExecutionServices _executions;
+    private readonly ConcurrentDictionary<string, ExecutionMonitor> _monitors = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
 
     public GatewayKernelRegistry(SandboxKernelManager manager, KernelSpecCatalog catalog, KernelQuotas quotas,
-        IOptions<ChannelOptions> channelOptions, TimeProvider time, ILoggerFactory loggers)
+        IOptions<ChannelOptions> channelOptions, TimeProvider time, ILoggerFactory loggers, ExecutionServices executions)
     {
         _manager = manager;
         _catalog = catalog;
         _quotas = quotas;
         _channelOptions = channelOptions.Value;
+        _executions = executions;
         _time = time;
         _loggers = loggers;
         _logger = loggers.CreateLogger<GatewayKernelRegistry>();
@@ -59,8 +63,9 @@ public sealed partial class GatewayKernelRegistry : IDisposable
             _quotas.ReleaseKernel(kernelId);
             throw;
         }
-        var channels = new KernelChannels(sandbox.Id, _channelOptions, _time, _loggers.CreateLogger<KernelChannels>());
+        var channels = new KernelChannels(sandbox.Id, _executions.ChannelOptionsFor(owner, _channelOptions), _time, _loggers.CreateLogger<KernelChannels>());
         var kernel = new GatewayKernel(sandbox, channels, owner);
+        AttachMonitor(kernel);
         _kernels[sandbox.Id] = kernel;
         if (sandbox.State == SandboxKernelState.Running)
         {
@@ -105,6 +110,7 @@ public sealed partial class GatewayKernelRegistry : IDisposable
             return;
         }
         _quotas.ReleaseKernel(kernel.Id);
+        DetachMonitor(kernel.Id);
         try
         {
             await _manager.ShutdownKernelAsync(kernel.Id, cancellationToken).ConfigureAwait(false);
@@ -116,6 +122,25 @@ public sealed partial class GatewayKernelRegistry : IDisposable
     }
 
     public void Dispose() => _manager.KernelStateChanged -= OnStateChanged;
+
+    /// <summary>Execution limits for the kernel: a cell over a limit is interrupted, then the kernel restarted.</summary>
+    private void AttachMonitor(GatewayKernel kernel)
+    {
+        ExecutionMonitor monitor = _executions.CreateMonitor(kernel,
+            interrupt: () => InterruptAsync(kernel, CancellationToken.None),
+            restart: () => RestartAsync(kernel, CancellationToken.None));
+        _monitors[kernel.Id] = monitor;
+        kernel.Channels.Executions = monitor;
+    }
+
+    private void DetachMonitor(string kernelId)
+    {
+        if (_monitors.TryRemove(kernelId, out ExecutionMonitor? monitor))
+        {
+            monitor.OnKernelReset();
+            monitor.Dispose();
+        }
+    }
 
     private void OnStateChanged(object? sender, KernelStateChangedEventArgs e)
     {
@@ -132,15 +157,18 @@ public sealed partial class GatewayKernelRegistry : IDisposable
                     break;
                 case SandboxKernelState.Restarting:
                     kernel.Channels.Unbind();
+                    (kernel.Channels.Executions as ExecutionMonitor)?.OnKernelReset();
                     kernel.Channels.PublishLifecycleStatus("restarting");
                     break;
                 case SandboxKernelState.Dead:
                     kernel.Channels.Unbind();
+                    (kernel.Channels.Executions as ExecutionMonitor)?.OnKernelReset();
                     kernel.Channels.PublishLifecycleStatus("dead");
                     Log.KernelDied(_logger, e.Kernel.Id, e.Reason ?? "unknown");
                     break;
                 case SandboxKernelState.Stopped:
                     _quotas.ReleaseKernel(e.Kernel.Id);
+                    DetachMonitor(e.Kernel.Id);
                     if (_kernels.TryRemove(e.Kernel.Id, out _))
                     {
                         _ = kernel.Channels.CloseAllAsync("the kernel stopped");
