@@ -9,7 +9,7 @@ namespace NotebookGateway.Server.Audit;
 /// The execution audit log: <see cref="Write"/> only enqueues (a cell never waits for the disk), one writer task appends
 /// JSON lines to the file and flushes after each batch. A full queue drops records and counts them.
 /// </summary>
-public sealed partial class AuditLog : BackgroundService
+public sealed partial class AuditLog : IHostedService
 {
     private static readonly Meter s_meter = new("NotebookGateway.Audit");
     private static readonly Counter<long> s_dropped = s_meter.CreateCounter<long>("audit_records_dropped", description: "Audit records dropped because the writer fell behind or failed.");
@@ -17,6 +17,7 @@ public sealed partial class AuditLog : BackgroundService
     private readonly AuditOptions _options;
     private readonly ILogger<AuditLog> _logger;
     private readonly Channel<AuditRecord> _queue;
+    private Task _writer = Task.CompletedTask;
 
     public AuditLog(IOptions<AuditOptions> options, ILogger<AuditLog> logger)
     {
@@ -41,25 +42,39 @@ public sealed partial class AuditLog : BackgroundService
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!Enabled)
+        if (Enabled)
         {
-            return;
+            // Opened here so a path that cannot be written fails the start, not the first cell.
+            var file = new FileStream(_options.Path, new FileStreamOptions
+            {
+                Mode = FileMode.Append,
+                Access = FileAccess.Write,
+                Share = FileShare.Read,
+                Options = FileOptions.Asynchronous,
+            });
+            _writer = Task.Run(() => WriteAllAsync(file), CancellationToken.None);
         }
-        await using var file = new FileStream(_options.Path, new FileStreamOptions
-        {
-            Mode = FileMode.Append,
-            Access = FileAccess.Write,
-            Share = FileShare.Read,
-            Options = FileOptions.Asynchronous,
-        });
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Completes the queue and waits until every record queued so far is on disk.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        await _writer.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task WriteAllAsync(FileStream opened)
+    {
+        await using FileStream file = opened;
         var buffer = new MemoryStream();
         using var json = new Utf8JsonWriter(buffer);
         try
         {
             // Records queued before shutdown are still written: the loop ends when the queue is completed and empty.
-            while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
+            while (await _queue.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 while (_queue.Reader.TryRead(out AuditRecord? record))
                 {
@@ -70,8 +85,8 @@ public sealed partial class AuditLog : BackgroundService
                 }
                 try
                 {
-                    await file.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), CancellationToken.None);
-                    await file.FlushAsync(CancellationToken.None);
+                    await file.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), CancellationToken.None).ConfigureAwait(false);
+                    await file.FlushAsync(CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (IOException ex)
                 {
@@ -84,12 +99,6 @@ public sealed partial class AuditLog : BackgroundService
         {
             Log.Closed(_logger, _options.Path);
         }
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        _queue.Writer.TryComplete();
-        await base.StopAsync(cancellationToken);
     }
 
     private static partial class Log

@@ -7,7 +7,6 @@ using NotebookGateway.Jupyter.Messages.IOPub;
 using NotebookGateway.Jupyter.Messages.Shell;
 using NotebookGateway.Server.Audit;
 using NotebookGateway.Server.Channels;
-using NotebookGateway.Server.Kernels;
 
 namespace NotebookGateway.Server.Execution;
 
@@ -19,7 +18,7 @@ namespace NotebookGateway.Server.Execution;
 /// </summary>
 public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
 {
-    private readonly GatewayKernel _kernel;
+    private readonly ExecutionTarget _kernel;
     private readonly ExecutionOptions _options;
     private readonly ExecutionServices _services;
     private readonly Func<Task> _interrupt;
@@ -34,7 +33,7 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
     private bool _cpuSpent;
     private bool _disposed;
 
-    public ExecutionMonitor(GatewayKernel kernel, ExecutionOptions options, ExecutionServices services, Func<Task> interrupt, Func<Task> restart)
+    public ExecutionMonitor(ExecutionTarget kernel, ExecutionOptions options, ExecutionServices services, Func<Task> interrupt, Func<Task> restart)
     {
         _kernel = kernel;
         _options = options;
@@ -44,9 +43,9 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
         _cpu = new CpuWindow(options.CpuWindow);
         if (options.CpuSecondsPerWindow > 0)
         {
-            _cpuTimer = services.Time.CreateTimer(static s => ((ExecutionMonitor)s!).SampleCpu(), this, options.CpuSampleInterval, options.CpuSampleInterval);
+            // One-shot, re-armed after each sample: samples never overlap, however slow a read is.
+            _cpuTimer = services.Time.CreateTimer(static s => ((ExecutionMonitor)s!).SampleCpu(), this, options.CpuSampleInterval, Timeout.InfiniteTimeSpan);
         }
-        services.Metrics.Track(kernel);
     }
 
     /// <summary>Cells admitted and not yet answered.</summary>
@@ -158,7 +157,6 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
             StopTimers();
             _cpuTimer?.Dispose();
         }
-        _services.Metrics.Untrack(_kernel.Id);
     }
 
     private void OnWallClock(Cell cell)
@@ -175,10 +173,27 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
 
     private void SampleCpu()
     {
-        if (_kernel.Sandbox.ContainerId is not { } container || _services.Cgroup.CpuSeconds(container) is not { } seconds)
+        try
         {
-            return;
+            if (_kernel.ContainerId() is { } container && _services.Cgroup.CpuSeconds(container) is { } seconds)
+            {
+                AddCpuSample(container, seconds);
+            }
         }
+        finally
+        {
+            lock (_lock)
+            {
+                if (!_disposed)
+                {
+                    _cpuTimer?.Change(_options.CpuSampleInterval, Timeout.InfiniteTimeSpan);
+                }
+            }
+        }
+    }
+
+    private void AddCpuSample(string container, double seconds)
+    {
         lock (_lock)
         {
             if (_disposed)
@@ -257,7 +272,7 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
             Time = _services.Time.GetUtcNow(),
             User = _kernel.Owner,
             KernelId = _kernel.Id,
-            KernelName = _kernel.Sandbox.Spec.Name,
+            KernelName = _kernel.KernelName,
             MsgId = cell.MsgId,
             CodeSha256 = cell.CodeSha256,
             CodeBytes = cell.CodeBytes,

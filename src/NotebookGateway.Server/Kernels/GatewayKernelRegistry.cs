@@ -131,10 +131,12 @@ public sealed partial class GatewayKernelRegistry : IDisposable
             restart: () => RestartAsync(kernel, CancellationToken.None));
         _monitors[kernel.Id] = monitor;
         kernel.Channels.Executions = monitor;
+        _executions.Metrics.Track(kernel);
     }
 
     private void DetachMonitor(string kernelId)
     {
+        _executions.Metrics.Untrack(kernelId);
         if (_monitors.TryRemove(kernelId, out ExecutionMonitor? monitor))
         {
             monitor.OnKernelReset();
