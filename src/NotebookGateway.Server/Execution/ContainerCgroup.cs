@@ -9,10 +9,19 @@ namespace NotebookGateway.Server.Execution;
 /// </summary>
 public sealed class ContainerCgroup(string root = "/sys/fs/cgroup")
 {
-    private readonly ConcurrentDictionary<string, Paths?> _paths = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Paths> _paths = new(StringComparer.Ordinal);
 
     /// <summary>Cumulative CPU seconds of every process in the container.</summary>
-    public double? CpuSeconds(string containerId)
+    public double? CpuSeconds(string containerId) => ForgetWhenGone(containerId, ReadCpuSeconds(containerId));
+
+    /// <summary>Memory charged to the container's cgroup, in bytes.</summary>
+    public long? MemoryBytes(string containerId)
+    {
+        Paths? paths = Resolve(containerId);
+        return ForgetWhenGone(containerId, paths is null ? null : ReadLong(Path.Combine(paths.Memory, paths.V2 ? "memory.current" : "memory.usage_in_bytes")));
+    }
+
+    private double? ReadCpuSeconds(string containerId)
     {
         Paths? paths = Resolve(containerId);
         if (paths is null)
@@ -34,19 +43,19 @@ public sealed class ContainerCgroup(string root = "/sys/fs/cgroup")
         return ReadLong(Path.Combine(paths.Cpu, "cpuacct.usage")) is { } ns ? ns / 1e9 : null;
     }
 
-    /// <summary>Memory charged to the container's cgroup, in bytes.</summary>
-    public long? MemoryBytes(string containerId)
+    /// <summary>A container whose files are gone (removed after a restart or death) leaves the cache.</summary>
+    private T? ForgetWhenGone<T>(string containerId, T? value) where T : struct
     {
-        Paths? paths = Resolve(containerId);
-        return paths is null ? null : ReadLong(Path.Combine(paths.Memory, paths.V2 ? "memory.current" : "memory.usage_in_bytes"));
+        if (value is null)
+        {
+            _paths.TryRemove(containerId, out _);
+        }
+        return value;
     }
-
-    /// <summary>Forgets a removed container's paths.</summary>
-    public void Forget(string containerId) => _paths.TryRemove(containerId, out _);
 
     private Paths? Resolve(string containerId)
     {
-        if (_paths.TryGetValue(containerId, out Paths? known) && known is not null)
+        if (_paths.TryGetValue(containerId, out Paths? known))
         {
             return known;
         }
