@@ -31,6 +31,8 @@ NotebookGateway.Server.Logging.ConsoleLogging.Apply(builder.Logging, builder.Con
 // Bound here; validated below, all sections at once, before anything starts.
 builder.Services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.Section));
 builder.Services.AddOptions<ChannelOptions>().Bind(builder.Configuration.GetSection(ChannelOptions.Section));
+// Before the sandbox manager: hosted services stop in reverse order, so the audit log drains after the kernels are gone.
+NotebookGateway.Server.Execution.ExecutionServiceCollectionExtensions.AddExecutionLimits(builder.Services, builder.Configuration);
 builder.Services.AddSandboxKernels(builder.Configuration);
 builder.Services.AddSingleton<GatewayKernelRegistry>();
 builder.Services.AddSingleton<SessionStore>();
@@ -39,7 +41,6 @@ builder.Services.AddSingleton<NotebookGateway.Server.Quotas.KernelQuotas>();
 builder.Services.AddOptions<NotebookGateway.Server.Culling.CullingOptions>().Bind(builder.Configuration.GetSection(NotebookGateway.Server.Culling.CullingOptions.Section));
 builder.Services.AddHostedService<NotebookGateway.Server.Culling.KernelCuller>();
 builder.Services.AddGatewayMetrics(builder.Configuration);
-NotebookGateway.Server.Execution.ExecutionServiceCollectionExtensions.AddExecutionLimits(builder.Services, builder.Configuration);
 builder.Services.AddSingleton(sp => new WebSocketMessageCodec(new WebSocketCodecOptions
 {
     MaxFrameBytes = sp.GetRequiredService<IOptions<ChannelOptions>>().Value.MaxClientMessageBytes,

@@ -65,6 +65,7 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
         string code = request.GetContentString("code") ?? "";
         byte[] utf8 = Encoding.UTF8.GetBytes(code);
         var cell = new Cell(request.MsgId, request.HeaderJson, Convert.ToHexStringLower(SHA256.HashData(utf8)), utf8.Length, _services.Time.GetTimestamp());
+        double wait;
         lock (_lock)
         {
             if (!_cpuSpent)
@@ -72,8 +73,8 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
                 _cells[cell.MsgId] = cell;
                 return null;
             }
+            wait = Math.Max(1, Math.Ceiling((_cpu.FreesAt(_options.CpuSecondsPerWindow) - _services.Time.GetUtcNow()).TotalSeconds));
         }
-        double wait = Math.Max(1, Math.Ceiling((_cpu.FreesAt(_options.CpuSecondsPerWindow) - _services.Time.GetUtcNow()).TotalSeconds));
         string text = string.Create(CultureInfo.InvariantCulture,
             $"[execution refused: this kernel used its {Seconds(_options.CpuSecondsPerWindow)} of CPU time in the last {Seconds(_options.CpuWindowSeconds)}; try again in {wait:0} s]\n");
         Log.Refused(_services.Logger, _kernel.Id, _kernel.Owner);
