@@ -26,6 +26,7 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Cell> _cells = new(StringComparer.Ordinal);
     private readonly CpuWindow _cpu;
+    private readonly double _wallClockSeconds;
     private readonly ITimer? _cpuTimer;
     private Cell? _running;
     private ITimer? _wallTimer;
@@ -41,6 +42,10 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
         _interrupt = interrupt;
         _restart = restart;
         _cpu = new CpuWindow(options.CpuWindow);
+        // The gateway's limit (0 = off); a kernelspec may set a tighter one.
+        _wallClockSeconds = options.WallClockSecondsPerCell > 0 && kernel.SpecCellTimeoutSeconds > 0
+            ? Math.Min(options.WallClockSecondsPerCell, kernel.SpecCellTimeoutSeconds)
+            : options.WallClockSecondsPerCell;
         if (options.CpuSecondsPerWindow > 0)
         {
             // One-shot, re-armed after each sample: samples never overlap, however slow a read is.
@@ -96,8 +101,8 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
                 cell.StartedAt = _services.Time.GetTimestamp();
                 _running = cell;
                 _wallTimer?.Dispose();
-                _wallTimer = _options.WallClockSecondsPerCell > 0
-                    ? _services.Time.CreateTimer(_ => OnWallClock(cell), null, _options.WallClockLimit, Timeout.InfiniteTimeSpan)
+                _wallTimer = _wallClockSeconds > 0
+                    ? _services.Time.CreateTimer(_ => OnWallClock(cell), null, TimeSpan.FromSeconds(_wallClockSeconds), Timeout.InfiniteTimeSpan)
                     : null;
             }
             else if (state == ExecutionStates.Idle && _running?.MsgId == parent)
@@ -168,7 +173,7 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
             {
                 return;
             }
-            Stop(cell, "wall_clock", $"[execution stopped: this cell ran longer than the {Seconds(_options.WallClockSecondsPerCell)} limit; the kernel was interrupted]\n");
+            Stop(cell, "wall_clock", $"[execution stopped: this cell ran longer than the {Seconds(_wallClockSeconds)} limit; the kernel was interrupted]\n");
         }
     }
 

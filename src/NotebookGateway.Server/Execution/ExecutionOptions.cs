@@ -17,7 +17,7 @@ public sealed class ExecutionOptions
 {
     public const string Section = "Execution";
 
-    /// <summary>A cell running longer than this is interrupted.</summary>
+    /// <summary>A cell running longer than this is interrupted; a kernelspec's <c>cell_timeout_seconds</c> can only lower it.</summary>
     public double WallClockSecondsPerCell { get; set; } = 600;
 
     /// <summary>After an interrupt (wall clock or CPU), how long the kernel has to become idle before it is restarted.</summary>
@@ -33,8 +33,6 @@ public sealed class ExecutionOptions
 
     /// <summary>Per-user output caps, by user name.</summary>
     public Dictionary<string, UserOutputLimits> Users { get; set; } = new(StringComparer.Ordinal);
-
-    public TimeSpan WallClockLimit => TimeSpan.FromSeconds(WallClockSecondsPerCell);
 
     public TimeSpan InterruptGrace => TimeSpan.FromSeconds(InterruptGraceSeconds);
 

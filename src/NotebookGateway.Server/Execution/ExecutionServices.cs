@@ -26,7 +26,8 @@ public sealed class ExecutionServices(
 
     /// <summary>A monitor for a new kernel; <paramref name="interrupt"/> and <paramref name="restart"/> act on that kernel.</summary>
     public ExecutionMonitor CreateMonitor(GatewayKernel kernel, Func<Task> interrupt, Func<Task> restart) =>
-        new(new ExecutionTarget(kernel.Id, kernel.Owner, kernel.Sandbox.Spec.Name, () => kernel.Sandbox.ContainerId, kernel.Channels), Options, this, interrupt, restart);
+        new(new ExecutionTarget(kernel.Id, kernel.Owner, kernel.Sandbox.Spec.Name, () => kernel.Sandbox.ContainerId, kernel.Channels,
+            kernel.Sandbox.Envelope.CellTimeoutSeconds), Options, this, interrupt, restart);
 }
 
 public static class ExecutionServiceCollectionExtensions

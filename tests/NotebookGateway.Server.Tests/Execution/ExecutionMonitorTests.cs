@@ -20,6 +20,7 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
     private readonly string _cgroupRoot = Directory.CreateTempSubdirectory("nbgw-cgroup-").FullName;
     private readonly KernelChannels _channels;
     private ClientSession _session = null!;
+    private ExecutionMetrics? _metrics;
     private int _interrupts;
     private int _restarts;
 
@@ -32,7 +33,11 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    public void Dispose() => Directory.Delete(_cgroupRoot, recursive: true);
+    public void Dispose()
+    {
+        _metrics?.Dispose(); // its meter would otherwise stay visible to exporters in other tests of this process
+        Directory.Delete(_cgroupRoot, recursive: true);
+    }
 
     [Fact]
     public void WallClock_CellPastTheLimit_InterruptedWithANoticeInTheCell()
@@ -86,9 +91,23 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public void WallClock_KernelspecWithATighterLimit_ItsLimitApplies()
+    {
+        using ExecutionMonitor monitor = Monitor(new ExecutionOptions { WallClockSecondsPerCell = 600 }, specCellTimeoutSeconds: 30);
+        JupyterMessage request = Request("while True: pass");
+        monitor.Admit(request);
+        monitor.OnIOPub(Status("busy", request));
+
+        _time.Advance(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, _interrupts);
+        Assert.Equal("[execution stopped: this cell ran longer than the 30 s limit; the kernel was interrupted]\n", Assert.Single(Drain()).GetContentString("text"));
+    }
+
+    [Fact]
     public void WallClock_Off_NeverInterrupts()
     {
-        using ExecutionMonitor monitor = Monitor(new ExecutionOptions { WallClockSecondsPerCell = 0 });
+        using ExecutionMonitor monitor = Monitor(new ExecutionOptions { WallClockSecondsPerCell = 0 }, specCellTimeoutSeconds: 600);
         JupyterMessage request = Request("while True: pass");
         monitor.Admit(request);
         monitor.OnIOPub(Status("busy", request));
@@ -192,12 +211,13 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
         Assert.Equal("wall_clock", (string?)lines[1]["limit"]);
     }
 
-    private ExecutionMonitor Monitor(ExecutionOptions options, AuditLog? audit = null)
+    private ExecutionMonitor Monitor(ExecutionOptions options, AuditLog? audit = null, double specCellTimeoutSeconds = 0)
     {
         var cgroup = new ContainerCgroup(_cgroupRoot);
-        var services = new ExecutionServices(Options.Create(options), _time, new ExecutionMetrics(cgroup),
+        _metrics = new ExecutionMetrics(cgroup);
+        var services = new ExecutionServices(Options.Create(options), _time, _metrics,
             audit ?? new AuditLog(Options.Create(new AuditOptions()), NullLogger<AuditLog>.Instance), cgroup, NullLogger<ExecutionMonitor>.Instance);
-        return new ExecutionMonitor(new ExecutionTarget("k1", "alice", "python3", () => Container, _channels), options, services,
+        return new ExecutionMonitor(new ExecutionTarget("k1", "alice", "python3", () => Container, _channels, specCellTimeoutSeconds), options, services,
             () => { Interlocked.Increment(ref _interrupts); return Task.CompletedTask; },
             () => { Interlocked.Increment(ref _restarts); return Task.CompletedTask; });
     }
