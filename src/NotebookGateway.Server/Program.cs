@@ -26,10 +26,13 @@ builder.Configuration.AddJsonFile(configPath, optional: false, reloadOnChange: f
 builder.Configuration.AddEnvironmentVariables("NBGW_");
 // Request lines carry ?token=: keep the framework's request logging out of the logs.
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+NotebookGateway.Server.Logging.ConsoleLogging.Apply(builder.Logging, builder.Configuration);
 
 // Bound here; validated below, all sections at once, before anything starts.
 builder.Services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.Section));
 builder.Services.AddOptions<ChannelOptions>().Bind(builder.Configuration.GetSection(ChannelOptions.Section));
+// Before the sandbox manager: hosted services stop in reverse order, so the audit log drains after the kernels are gone.
+NotebookGateway.Server.Execution.ExecutionServiceCollectionExtensions.AddExecutionLimits(builder.Services, builder.Configuration);
 builder.Services.AddSandboxKernels(builder.Configuration);
 builder.Services.AddSingleton<GatewayKernelRegistry>();
 builder.Services.AddSingleton<SessionStore>();
@@ -72,6 +75,11 @@ try
         ?? new NotebookGateway.Server.Access.KernelSpecAccessOptions();
     failures.AddRange(specAccess.Validate());
     builder.Services.AddSingleton(new NotebookGateway.Server.Access.KernelSpecAccess(specAccess, users));
+    failures.AddRange((builder.Configuration.GetSection(NotebookGateway.Server.Execution.ExecutionOptions.Section).Get<NotebookGateway.Server.Execution.ExecutionOptions>()
+        ?? new NotebookGateway.Server.Execution.ExecutionOptions()).Validate());
+    failures.AddRange((builder.Configuration.GetSection(NotebookGateway.Server.Audit.AuditOptions.Section).Get<NotebookGateway.Server.Audit.AuditOptions>()
+        ?? new NotebookGateway.Server.Audit.AuditOptions()).Validate());
+    failures.AddRange(NotebookGateway.Server.Logging.ConsoleLogging.Validate(builder.Configuration));
     if (failures.Count > 0)
     {
         Console.Error.WriteLine($"{configPath} is invalid:\n  " + string.Join("\n  ", failures));
@@ -158,8 +166,20 @@ app.MapFallback("{*path}", () => JsonErrors.Create(StatusCodes.Status404NotFound
 
 await app.StartAsync();
 string url = $"http://{gateway.Listen}{gateway.BaseUrl}";
-Console.WriteLine($"NotebookGateway is listening on {url}");
-Console.WriteLine($"Token: {auth.Token}");
-Console.WriteLine($"Try:   curl -H 'Authorization: token {auth.Token}' {url}api/kernelspecs");
+if (NotebookGateway.Server.Logging.ConsoleLogging.IsJson(builder.Configuration))
+{
+    // Stdout stays one JSON object per line, and the token never reaches a log shipper: a generated one goes to stderr.
+    ServerLog.Listening(app.Logger, url);
+    if (string.IsNullOrEmpty(gateway.Token))
+    {
+        Console.Error.WriteLine($"Token: {auth.Token}");
+    }
+}
+else
+{
+    Console.WriteLine($"NotebookGateway is listening on {url}");
+    Console.WriteLine($"Token: {auth.Token}");
+    Console.WriteLine($"Try:   curl -H 'Authorization: token {auth.Token}' {url}api/kernelspecs");
+}
 await app.WaitForShutdownAsync();
 return 0;

@@ -50,6 +50,9 @@ public sealed partial class KernelChannels
     /// <summary>Open sockets (the Kernel model's <c>connections</c>).</summary>
     public int Connections => _sessions.Values.Count(s => s.IsAttached);
 
+    /// <summary>Execution limits, metrics and audit of this kernel's cells (set by the registry; none in unit tests).</summary>
+    public IExecutionObserver? Executions { get; set; }
+
     /// <summary>Output messages dropped by the limiter since the last bind.</summary>
     public long DroppedOutputs => _limiter.Dropped;
 
@@ -97,6 +100,10 @@ public sealed partial class KernelChannels
     public void PublishNotice(string text) =>
         Broadcast(new ChannelMessage(OutputLimiter.Notice(ReadOnlyMemory<byte>.Empty, KernelId, text), MessageChannel.IOPub));
 
+    /// <summary>A stderr notice to every client in the cell whose request header is <paramref name="parentHeaderJson"/>.</summary>
+    public void PublishCellNotice(ReadOnlyMemory<byte> parentHeaderJson, string text) =>
+        Broadcast(new ChannelMessage(OutputLimiter.Notice(parentHeaderJson, KernelId, text), MessageChannel.IOPub));
+
     /// <summary>Attaches a transport to its client session (created on first use); an older transport of the same session is closed.</summary>
     public async Task<ClientSession> AttachAsync(string sessionId, IClientConnection connection)
     {
@@ -116,16 +123,6 @@ public sealed partial class KernelChannels
     /// <summary>Relays one client message to the kernel; the reply and any input_request come back to this session only.</summary>
     public async Task SendFromClientAsync(ClientSession session, JupyterMessage message, MessageChannel channel, CancellationToken cancellationToken)
     {
-        if (_executeGate?.Check(message) is { } refused)
-        {
-            // Over the owner's execute rate: the cell ends with the reason, the socket stays open.
-            foreach (ChannelMessage iopub in refused.IOPub)
-            {
-                Broadcast(iopub);
-            }
-            session.Enqueue(refused.Reply);
-            return;
-        }
         KernelClient? client = Volatile.Read(ref _client);
         if (client is null)
         {
@@ -135,6 +132,16 @@ public sealed partial class KernelChannels
         if (message.MsgType is not (MessageTypes.KernelInfoRequest or MessageTypes.CommInfoRequest))
         {
             Touch(); // polling does not count as activity
+        }
+        // Over the owner's execute rate or the execution limits: the cell ends with the reason, the socket stays open.
+        if (message.MsgType == MessageTypes.ExecuteRequest && (_executeGate?.Check(message) ?? Executions?.Admit(message)) is { } refusal)
+        {
+            foreach (JupyterMessage iopub in refusal.IOPub)
+            {
+                Broadcast(new ChannelMessage(iopub, MessageChannel.IOPub));
+            }
+            session.Enqueue(new ChannelMessage(refusal.Reply, channel));
+            return;
         }
         bool expectsReply = channel is MessageChannel.Shell or MessageChannel.Control
             && message.MsgType.EndsWith("_request", StringComparison.Ordinal);
@@ -173,7 +180,9 @@ public sealed partial class KernelChannels
     {
         try
         {
-            session.Enqueue(new ChannelMessage(await reply.ConfigureAwait(false), channel));
+            JupyterMessage answer = await reply.ConfigureAwait(false);
+            Executions?.OnReply(answer);
+            session.Enqueue(new ChannelMessage(answer, channel));
         }
         catch (Exception ex) when (ex is KernelDiedException or ObjectDisposedException or OperationCanceledException)
         {
@@ -187,6 +196,7 @@ public sealed partial class KernelChannels
 
     private void OnIOPub(JupyterMessage message)
     {
+        Executions?.OnIOPub(message);
         if (message.MsgType == MessageTypes.Status)
         {
             if (message.GetContentString("execution_state") is { } state)
@@ -203,6 +213,7 @@ public sealed partial class KernelChannels
             if (notice is not null)
             {
                 Log.OutputLimited(_logger, KernelId, message.ParentMsgId);
+                Executions?.OnOutputLimited();
                 Broadcast(new ChannelMessage(notice, MessageChannel.IOPub));
             }
             return;

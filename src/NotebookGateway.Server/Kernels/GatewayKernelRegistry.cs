@@ -5,6 +5,7 @@ using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Specs;
 using NotebookGateway.Server.Access;
 using NotebookGateway.Server.Channels;
+using NotebookGateway.Server.Execution;
 using NotebookGateway.Server.Quotas;
 using NotebookGateway.Server.RateLimiting;
 
@@ -24,12 +25,15 @@ public sealed partial class GatewayKernelRegistry : IDisposable
     private readonly KernelSpecAccess _access;
     private readonly GatewayRateLimiter _rateLimiter;
     private readonly ChannelOptions _channelOptions;
+    private readonly ExecutionServices _executions;
+    private readonly ConcurrentDictionary<string, ExecutionMonitor> _monitors = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
 
     public GatewayKernelRegistry(SandboxKernelManager manager, KernelSpecCatalog catalog, KernelQuotas quotas,
-        IOptions<ChannelOptions> channelOptions, TimeProvider time, ILoggerFactory loggers, KernelSpecAccess access, GatewayRateLimiter rateLimiter)
+        IOptions<ChannelOptions> channelOptions, TimeProvider time, ILoggerFactory loggers, KernelSpecAccess access, GatewayRateLimiter rateLimiter,
+        ExecutionServices executions)
     {
         _access = access;
         _rateLimiter = rateLimiter;
@@ -37,6 +41,7 @@ public sealed partial class GatewayKernelRegistry : IDisposable
         _catalog = catalog;
         _quotas = quotas;
         _channelOptions = channelOptions.Value;
+        _executions = executions;
         _time = time;
         _loggers = loggers;
         _logger = loggers.CreateLogger<GatewayKernelRegistry>();
@@ -85,8 +90,10 @@ public sealed partial class GatewayKernelRegistry : IDisposable
             }
             throw;
         }
-        var channels = new KernelChannels(sandbox.Id, _channelOptions, _time, _loggers.CreateLogger<KernelChannels>(), new ExecuteRateGate(_rateLimiter, owner));
+        var channels = new KernelChannels(sandbox.Id, _executions.ChannelOptionsFor(owner, _channelOptions), _time, _loggers.CreateLogger<KernelChannels>(),
+            new ExecuteRateGate(_rateLimiter, owner));
         var kernel = new GatewayKernel(sandbox, channels, owner);
+        AttachMonitor(kernel);
         _kernels[sandbox.Id] = kernel;
         if (sandbox.State == SandboxKernelState.Running)
         {
@@ -132,6 +139,7 @@ public sealed partial class GatewayKernelRegistry : IDisposable
         }
         _quotas.ReleaseKernel(kernel.Id);
         _quotas.ReleaseWorkspace(ImplicitWorkspace(kernel.Id));
+        DetachMonitor(kernel.Id);
         try
         {
             await _manager.ShutdownKernelAsync(kernel.Id, cancellationToken).ConfigureAwait(false);
@@ -160,6 +168,27 @@ public sealed partial class GatewayKernelRegistry : IDisposable
     /// <summary>The quota key of the workspace a kernel started without a session gets (it ends with the kernel).</summary>
     private static string ImplicitWorkspace(string kernelId) => "kernel:" + kernelId;
 
+    /// <summary>Execution limits for the kernel: a cell over a limit is interrupted, then the kernel restarted.</summary>
+    private void AttachMonitor(GatewayKernel kernel)
+    {
+        ExecutionMonitor monitor = _executions.CreateMonitor(kernel,
+            interrupt: () => InterruptAsync(kernel, CancellationToken.None),
+            restart: () => RestartAsync(kernel, CancellationToken.None));
+        _monitors[kernel.Id] = monitor;
+        kernel.Channels.Executions = monitor;
+        _executions.Metrics.Track(kernel);
+    }
+
+    private void DetachMonitor(string kernelId)
+    {
+        _executions.Metrics.Untrack(kernelId);
+        if (_monitors.TryRemove(kernelId, out ExecutionMonitor? monitor))
+        {
+            monitor.OnKernelReset();
+            monitor.Dispose();
+        }
+    }
+
     private void OnStateChanged(object? sender, KernelStateChangedEventArgs e)
     {
         if (!_kernels.TryGetValue(e.Kernel.Id, out GatewayKernel? kernel))
@@ -175,16 +204,19 @@ public sealed partial class GatewayKernelRegistry : IDisposable
                     break;
                 case SandboxKernelState.Restarting:
                     kernel.Channels.Unbind();
+                    (kernel.Channels.Executions as ExecutionMonitor)?.OnKernelReset();
                     kernel.Channels.PublishLifecycleStatus("restarting");
                     break;
                 case SandboxKernelState.Dead:
                     kernel.Channels.Unbind();
+                    (kernel.Channels.Executions as ExecutionMonitor)?.OnKernelReset();
                     kernel.Channels.PublishLifecycleStatus("dead");
                     Log.KernelDied(_logger, e.Kernel.Id, e.Reason ?? "unknown");
                     break;
                 case SandboxKernelState.Stopped:
                     _quotas.ReleaseKernel(e.Kernel.Id);
                     _quotas.ReleaseWorkspace(ImplicitWorkspace(e.Kernel.Id));
+                    DetachMonitor(e.Kernel.Id);
                     if (_kernels.TryRemove(e.Kernel.Id, out _))
                     {
                         _ = kernel.Channels.CloseAllAsync("the kernel stopped");

@@ -1,3 +1,4 @@
+using NotebookGateway.Server.Channels;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using NotebookGateway.Jupyter.Envelope;
@@ -74,14 +75,14 @@ public sealed class GatewayRateLimiterTests
         Assert.Null(gate.Check(Request(MessageTypes.ExecuteRequest)));
         Assert.Null(gate.Check(Request(MessageTypes.KernelInfoRequest))); // only executes count
         JupyterMessage request = Request(MessageTypes.ExecuteRequest);
-        RefusedExecute? refused = gate.Check(request);
+        ExecutionRefusal? refused = gate.Check(request);
 
         Assert.NotNull(refused);
-        Assert.Equal([MessageTypes.Status, MessageTypes.Stream, MessageTypes.Status], refused.IOPub.Select(m => m.Message.MsgType));
-        Assert.All(refused.IOPub, m => Assert.Equal(request.Header.MsgId, m.Message.ParentMsgId));
-        Assert.Equal(MessageChannel.Shell, refused.Reply.Channel);
-        Assert.Equal(request.Header.MsgId, refused.Reply.Message.ParentMsgId);
-        using JsonDocument reply = JsonDocument.Parse(refused.Reply.Message.ContentJson);
+        Assert.Equal([MessageTypes.Status, MessageTypes.Stream, MessageTypes.Status], refused.IOPub.Select(m => m.MsgType));
+        Assert.All(refused.IOPub, m => Assert.Equal(request.Header.MsgId, m.ParentMsgId));
+        Assert.Equal(MessageTypes.ExecuteReply, refused.Reply.MsgType);
+        Assert.Equal(request.Header.MsgId, refused.Reply.ParentMsgId);
+        using JsonDocument reply = JsonDocument.Parse(refused.Reply.ContentJson);
         Assert.Equal("error", reply.RootElement.GetProperty("status").GetString());
         Assert.Equal("RateLimitExceeded", reply.RootElement.GetProperty("ename").GetString());
         Assert.Contains("1 execute requests per minute", reply.RootElement.GetProperty("evalue").GetString(), StringComparison.Ordinal);

@@ -1,0 +1,112 @@
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+
+namespace NotebookGateway.Server.Audit;
+
+/// <summary>
+/// The execution audit log: <see cref="Write"/> only enqueues (a cell never waits for the disk), one writer task appends
+/// JSON lines to the file and flushes after each batch. A full queue drops records and counts them.
+/// </summary>
+public sealed partial class AuditLog : IHostedService
+{
+    private static readonly Meter s_meter = new("NotebookGateway.Audit");
+    private static readonly Counter<long> s_dropped = s_meter.CreateCounter<long>("audit_records_dropped", description: "Audit records dropped because the writer fell behind or failed.");
+
+    private readonly AuditOptions _options;
+    private readonly ILogger<AuditLog> _logger;
+    private readonly Channel<AuditRecord> _queue;
+    private Task _writer = Task.CompletedTask;
+
+    public AuditLog(IOptions<AuditOptions> options, ILogger<AuditLog> logger)
+    {
+        _options = options.Value;
+        _logger = logger;
+        _queue = Channel.CreateBounded<AuditRecord>(new BoundedChannelOptions(Math.Max(1, _options.QueueCapacity))
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.DropWrite,
+            AllowSynchronousContinuations = false,
+        }, _ => s_dropped.Add(1));
+    }
+
+    public bool Enabled => _options.Enabled;
+
+    /// <summary>Queues a record; never blocks.</summary>
+    public void Write(AuditRecord record)
+    {
+        if (Enabled)
+        {
+            _queue.Writer.TryWrite(record);
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (Enabled)
+        {
+            // Opened here so a path that cannot be written fails the start, not the first cell.
+            var file = new FileStream(_options.Path, new FileStreamOptions
+            {
+                Mode = FileMode.Append,
+                Access = FileAccess.Write,
+                Share = FileShare.Read,
+                Options = FileOptions.Asynchronous,
+            });
+            _writer = Task.Run(() => WriteAllAsync(file), CancellationToken.None);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Completes the queue and waits until every record queued so far is on disk.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        await _writer.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task WriteAllAsync(FileStream opened)
+    {
+        await using FileStream file = opened;
+        var buffer = new MemoryStream();
+        using var json = new Utf8JsonWriter(buffer);
+        try
+        {
+            // Records queued before shutdown are still written: the loop ends when the queue is completed and empty.
+            while (await _queue.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                while (_queue.Reader.TryRead(out AuditRecord? record))
+                {
+                    JsonSerializer.Serialize(json, record, AuditJsonContext.Default.AuditRecord);
+                    json.Flush();
+                    json.Reset();
+                    buffer.WriteByte((byte)'\n');
+                }
+                try
+                {
+                    await file.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), CancellationToken.None).ConfigureAwait(false);
+                    await file.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (IOException ex)
+                {
+                    Log.WriteFailed(_logger, _options.Path, ex);
+                }
+                buffer.SetLength(0);
+            }
+        }
+        finally
+        {
+            Log.Closed(_logger, _options.Path);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3601, Level = LogLevel.Error, Message = "Writing the audit log {Path} failed")]
+        public static partial void WriteFailed(ILogger logger, string path, Exception exception);
+
+        [LoggerMessage(EventId = 3602, Level = LogLevel.Debug, Message = "Audit log {Path} closed")]
+        public static partial void Closed(ILogger logger, string path);
+    }
+}

@@ -1,0 +1,46 @@
+using System.Text.Json.Serialization;
+
+namespace NotebookGateway.Server.Audit;
+
+/// <summary>
+/// One completed (or refused) execution. Carries the code's SHA-256 and size, never the code, and nothing from the
+/// request's credentials.
+/// </summary>
+public sealed record AuditRecord
+{
+    [JsonPropertyName("time")]
+    public required DateTimeOffset Time { get; init; }
+
+    [JsonPropertyName("user")]
+    public required string User { get; init; }
+
+    [JsonPropertyName("kernel_id")]
+    public required string KernelId { get; init; }
+
+    [JsonPropertyName("kernel_name")]
+    public required string KernelName { get; init; }
+
+    [JsonPropertyName("msg_id")]
+    public required string MsgId { get; init; }
+
+    [JsonPropertyName("code_sha256")]
+    public required string CodeSha256 { get; init; }
+
+    [JsonPropertyName("code_bytes")]
+    public required long CodeBytes { get; init; }
+
+    [JsonPropertyName("duration_seconds")]
+    public required double DurationSeconds { get; init; }
+
+    /// <summary>ok, error, aborted, timeout or refused.</summary>
+    [JsonPropertyName("outcome")]
+    public required string Outcome { get; init; }
+
+    /// <summary>The limit that stopped or refused the cell (wall_clock, cpu), if any.</summary>
+    [JsonPropertyName("limit")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Limit { get; init; }
+}
+
+[JsonSerializable(typeof(AuditRecord))]
+internal sealed partial class AuditJsonContext : JsonSerializerContext;

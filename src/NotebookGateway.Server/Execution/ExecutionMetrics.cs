@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using NotebookGateway.Kernels.Lifecycle;
+using NotebookGateway.Server.Kernels;
+
+namespace NotebookGateway.Server.Execution;
+
+/// <summary>
+/// Instruments of cell execution and of the running sandboxes (meter <see cref="MeterName"/>). Per-kernel gauges are
+/// read from the cgroup files at scrape time; the exporter's series cap bounds their cardinality.
+/// </summary>
+public sealed class ExecutionMetrics : IDisposable
+{
+    public const string MeterName = "NotebookGateway.Execution";
+
+    /// <summary>Cell durations from seconds to the default one-hour-ish wall clock.</summary>
+    private static readonly double[] DurationBuckets = [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600, 1800, 3600];
+
+    private readonly Meter _meter;
+    private readonly ConcurrentDictionary<string, GatewayKernel> _kernels = new(StringComparer.Ordinal);
+    private readonly ContainerCgroup _cgroup;
+
+    public ExecutionMetrics(ContainerCgroup cgroup)
+    {
+        _cgroup = cgroup;
+        _meter = new Meter(MeterName);
+        Executions = _meter.CreateCounter<long>("executions", description: "Completed cell executions by outcome (ok, error, aborted, timeout, refused).");
+        Duration = _meter.CreateHistogram<double>("execution_duration", unit: "s", description: "From the kernel going busy on a cell until its execute_reply.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+        Timeouts = _meter.CreateCounter<long>("execution_timeouts", description: "Cells stopped by a limit (limit: wall_clock, cpu).");
+        TimeoutRestarts = _meter.CreateCounter<long>("execution_timeout_restarts", description: "Kernels restarted because a stopped cell ignored the interrupt.");
+        OutputTruncations = _meter.CreateCounter<long>("output_truncations", description: "Cells whose output was cut by the output byte cap or the iopub rate limit.");
+        _meter.CreateObservableGauge("kernels_running_by_user", ObserveRunning, description: "Running kernels by kernelspec and user.");
+        _meter.CreateObservableGauge("sandbox_memory", ObserveMemory, unit: "By", description: "Memory charged to each running kernel's container cgroup.");
+        _meter.CreateObservableCounter("sandbox_cpu", ObserveCpu, unit: "s", description: "CPU time used by each running kernel's current container.");
+    }
+
+    public Counter<long> Executions { get; }
+
+    public Histogram<double> Duration { get; }
+
+    public Counter<long> Timeouts { get; }
+
+    public Counter<long> TimeoutRestarts { get; }
+
+    public Counter<long> OutputTruncations { get; }
+
+    public void Track(GatewayKernel kernel) => _kernels[kernel.Id] = kernel;
+
+    public void Untrack(string kernelId) => _kernels.TryRemove(kernelId, out _);
+
+    public void Dispose() => _meter.Dispose();
+
+    private IEnumerable<Measurement<long>> ObserveRunning() =>
+        _kernels.Values.Where(k => k.Sandbox.State == SandboxKernelState.Running)
+            .GroupBy(k => (k.Sandbox.Spec.Name, k.Owner))
+            .Select(g => new Measurement<long>(g.Count(), new("kernel_name", g.Key.Name), new("user", g.Key.Owner)));
+
+    private IEnumerable<Measurement<long>> ObserveMemory()
+    {
+        foreach (GatewayKernel kernel in _kernels.Values)
+        {
+            if (kernel.Sandbox.ContainerId is { } container && _cgroup.MemoryBytes(container) is { } bytes)
+            {
+                yield return new Measurement<long>(bytes, new KeyValuePair<string, object?>("kernel_id", kernel.Id));
+            }
+        }
+    }
+
+    private IEnumerable<Measurement<double>> ObserveCpu()
+    {
+        foreach (GatewayKernel kernel in _kernels.Values)
+        {
+            if (kernel.Sandbox.ContainerId is { } container && _cgroup.CpuSeconds(container) is { } seconds)
+            {
+                yield return new Measurement<double>(seconds, new KeyValuePair<string, object?>("kernel_id", kernel.Id));
+            }
+        }
+    }
+}
