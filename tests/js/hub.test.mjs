@@ -15,6 +15,8 @@ const TOKEN = process.env.GATEWAY_TOKEN ?? '';
 const OTHER_TOKEN = process.env.GATEWAY_OTHER_TOKEN ?? '';
 /** The second user's kernel quota, as configured on the gateway (Quotas:Users:<name>:MaxKernels). */
 const OTHER_MAX_KERNELS = Number(process.env.GATEWAY_OTHER_MAX_KERNELS ?? 'NaN');
+/** Channels:OutputBytesPerCell of the gateway. */
+const OUTPUT_BYTES_PER_CELL = Number(process.env.GATEWAY_OUTPUT_BYTES_PER_CELL ?? 'NaN');
 const BASE_URL = GATEWAY_URL.endsWith('/') ? GATEWAY_URL : GATEWAY_URL + '/';
 const HUB_URL = BASE_URL + 'hubs/kernels';
 
@@ -188,6 +190,7 @@ before(() => {
   assert.ok(TOKEN, 'GATEWAY_TOKEN is not set');
   assert.ok(OTHER_TOKEN, 'GATEWAY_OTHER_TOKEN is not set (a second user)');
   assert.ok(OTHER_MAX_KERNELS >= 1, 'GATEWAY_OTHER_MAX_KERNELS is not set (the second user\'s kernel quota)');
+  assert.ok(OUTPUT_BYTES_PER_CELL > 0, 'GATEWAY_OUTPUT_BYTES_PER_CELL is not set (Channels:OutputBytesPerCell)');
 });
 
 after(async () => {
@@ -214,6 +217,19 @@ describe('authentication', () => {
     await assert.rejects(within(connection.start(), STEP_MS, 'start with a wrong token'), /401/);
     assert.equal(connection.state, signalR.HubConnectionState.Disconnected);
   });
+
+  for (const transport of ['ServerSentEvents', 'LongPolling']) {
+    test(`the ${transport} transport works with the same token`, async () => {
+      const connection = new signalR.HubConnectionBuilder()
+        .withUrl(HUB_URL, { accessTokenFactory: () => TOKEN, transport: signalR.HttpTransportType[transport] })
+        .configureLogging(signalR.LogLevel.None)
+        .build();
+      await within(connection.start(), STEP_MS, `start over ${transport}`);
+      const specs = await within(connection.invoke('ListKernelSpecs'), STEP_MS, `ListKernelSpecs over ${transport}`);
+      assert.ok(specs.kernelspecs.python3, JSON.stringify(specs));
+      await connection.stop();
+    });
+  }
 
   test('the websocket transport authenticates with ?access_token= alone', async () => {
     // skipNegotiation: the token reaches the gateway only in the websocket URL's query.
@@ -363,6 +379,19 @@ describe('kernel hub', () => {
     assert.ok(reply.content.matches.includes('import'), JSON.stringify(reply.content));
     await assert.rejects(hub.invoke('Send', kernelId, clientId, '{"not": "a message"}'), /Message refused/);
     await assert.rejects(hub.invoke('Send', kernelId, clientId, JSON.stringify({ ...message, channel: 'iopub' })), /Message refused/);
+  });
+
+  test('output beyond the per-cell limit is dropped after one notice, as on the websocket', async () => {
+    const lines = Math.ceil((2 * OUTPUT_BYTES_PER_CELL) / 8192);
+    const msgId = await hub.invoke('Execute', kernelId, clientId, `for i in range(${lines}):\n    print("x" * 8191, flush=True)\nprint("end")`);
+    const reply = await stream.done(msgId, KERNEL_START_MS);
+    assert.equal(reply.content.status, 'ok');
+    const mine = stream.of(msgId);
+    const notices = mine.filter(m => m.msg_type === 'stream' && m.content.name === 'stderr' && m.content.text.includes('output truncated'));
+    assert.equal(notices.length, 1, stream.describe());
+    const stdout = streamText(mine, 'stdout');
+    assert.ok(stdout.length <= OUTPUT_BYTES_PER_CELL && stdout.length > 0, `${stdout.length} bytes of stdout passed`);
+    assert.ok(!stdout.includes('end'), 'the output after the limit is dropped');
   });
 
   test('Interrupt stops a running cell with KeyboardInterrupt', async () => {

@@ -29,6 +29,7 @@ public sealed class KernelHubNodeTests(HubGatewayFixture fixture, ITestOutputHel
                 ["GATEWAY_TOKEN"] = HubGatewayFixture.AliceToken,
                 ["GATEWAY_OTHER_TOKEN"] = HubGatewayFixture.BobToken,
                 ["GATEWAY_OTHER_MAX_KERNELS"] = HubGatewayFixture.BobMaxKernels.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["GATEWAY_OUTPUT_BYTES_PER_CELL"] = HubGatewayFixture.OutputBytesPerCell.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["NODE_OPTIONS"] = "",
             },
             RunTimeout, SetupHint);
