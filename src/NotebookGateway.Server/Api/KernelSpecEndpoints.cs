@@ -12,14 +12,7 @@ public static class KernelSpecEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/api/kernelspecs", async (HttpContext context, KernelSpecCatalog catalog, KernelSpecAccess access, IOptions<GatewayOptions> options, CancellationToken ct) =>
-        {
-            string user = GatewayUser.Get(context);
-            // JupyterLab polls this list: a snapshot up to a few seconds old spares a Docker image inspect per spec per poll.
-            KernelSpecSnapshot snapshot = await catalog.GetRecentAsync(TimeSpan.FromSeconds(5), ct);
-            var models = snapshot.Available.Values.Where(s => access.IsAllowed(user, s.Name)).ToDictionary(s => s.Name, s => ToModel(s, options.Value.BaseUrl), StringComparer.Ordinal);
-            string? defaultName = models.ContainsKey(options.Value.DefaultKernelName) ? options.Value.DefaultKernelName : models.Keys.Order(StringComparer.Ordinal).FirstOrDefault();
-            return Results.Json(new KernelSpecsModel(defaultName, models), ApiModelsJsonContext.Default.KernelSpecsModel);
-        });
+            Results.Json(await ListAsync(catalog, access, GatewayUser.Get(context), options.Value, ct), ApiModelsJsonContext.Default.KernelSpecsModel));
         app.MapGet("/api/kernelspecs/{name}", async (string name, HttpContext context, KernelSpecCatalog catalog, KernelSpecAccess access, IOptions<GatewayOptions> options, CancellationToken ct) =>
         {
             try
@@ -62,6 +55,16 @@ public static class KernelSpecEndpoints
             }
             return Results.File(path, ContentTypeOf(file));
         });
+    }
+
+    /// <summary>The GET /api/kernelspecs body (also the hub's ListKernelSpecs): only the specs <paramref name="user"/> may use.</summary>
+    public static async Task<KernelSpecsModel> ListAsync(KernelSpecCatalog catalog, KernelSpecAccess access, string user, GatewayOptions options, CancellationToken cancellationToken)
+    {
+        // JupyterLab polls this list: a snapshot up to a few seconds old spares a Docker image inspect per spec per poll.
+        KernelSpecSnapshot snapshot = await catalog.GetRecentAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        var models = snapshot.Available.Values.Where(s => access.IsAllowed(user, s.Name)).ToDictionary(s => s.Name, s => ToModel(s, options.BaseUrl), StringComparer.Ordinal);
+        string? defaultName = models.ContainsKey(options.DefaultKernelName) ? options.DefaultKernelName : models.Keys.Order(StringComparer.Ordinal).FirstOrDefault();
+        return new KernelSpecsModel(defaultName, models);
     }
 
     public static KernelSpecModel ToModel(KernelSpec spec, string baseUrl) => new(

@@ -15,6 +15,7 @@ public sealed class ConfigurationValidationTests
             ["NBGW_Gateway__BaseUrl"] = "no-slashes",
             ["NBGW_Channels__OutputBytesPerCell"] = "0",
             ["NBGW_Sandbox__LaunchTimeoutSeconds"] = "-1",
+            ["NBGW_Hub__AllowOrigins__0"] = "*",
         });
 
         Assert.Equal(2, exitCode);
@@ -22,6 +23,7 @@ public sealed class ConfigurationValidationTests
         Assert.Contains("Gateway:BaseUrl 'no-slashes'", errors, StringComparison.Ordinal);
         Assert.Contains("Channels:OutputBytesPerCell", errors, StringComparison.Ordinal);
         Assert.Contains("Sandbox:LaunchTimeoutSeconds", errors, StringComparison.Ordinal);
+        Assert.Contains("Hub:AllowOrigins:0 '*' is not allowed", errors, StringComparison.Ordinal);
     }
 
     [Fact]
