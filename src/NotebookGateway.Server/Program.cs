@@ -8,6 +8,7 @@ using NotebookGateway.Server.Kernels;
 using NotebookGateway.Server.Metrics;
 using NotebookGateway.Server;
 using NotebookGateway.Server.Security;
+using NotebookGateway.Server.Web;
 
 // `NotebookGateway.Server token`: a new user token and the hash to put in gateway.json's Users list.
 if (args.Length > 0 && args[0] == "token")
@@ -18,7 +19,12 @@ if (args.Length > 0 && args[0] == "token")
     return 0;
 }
 
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Environment.CurrentDirectory });
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+{
+    Args = args,
+    ContentRootPath = Environment.CurrentDirectory,
+    WebRootPath = PublicAssets.WebRoot,
+});
 
 // gateway.json from the working directory (the repository root when started by scripts/up.sh), or --config.
 string configPath = Path.GetFullPath(builder.Configuration["config"] ?? "gateway.json");
@@ -113,6 +119,11 @@ app.Use(async (context, next) =>
         context.Response.StatusCode = StatusCodes.Status200OK;
         return;
     }
+    if (PublicAssets.IsPublic(context.Request))
+    {
+        await next(context); // the live-cells script and demo page: served by UsePublicAssets below, nothing else
+        return;
+    }
     string? user = auth.Authenticate(context.Request);
     if (user is null && !MetricsEndpoints.IsAnonymousScrape(context, metricsOptions))
     {
@@ -122,6 +133,7 @@ app.Use(async (context, next) =>
     GatewayUser.Set(context, user ?? GatewayUser.DefaultName);
     await next(context);
 });
+app.UsePublicAssets();
 // Routing must run after UsePathBase, or no route matches under a base URL.
 app.UseRouting();
 app.UseWebSockets();
@@ -140,6 +152,7 @@ await app.StartAsync();
 string url = $"http://{gateway.Listen}{gateway.BaseUrl}";
 Console.WriteLine($"NotebookGateway is listening on {url}");
 Console.WriteLine($"Token: {auth.Token}");
+Console.WriteLine($"Demo:  {url}demo/?token={auth.Token}");
 Console.WriteLine($"Try:   curl -H 'Authorization: token {auth.Token}' {url}api/kernelspecs");
 await app.WaitForShutdownAsync();
 return 0;
