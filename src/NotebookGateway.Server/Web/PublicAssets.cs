@@ -56,9 +56,12 @@ public static class PublicAssets
         return app;
     }
 
+    /// <summary>The message of the 404 for a missing public asset: for the script, how to build it.</summary>
+    public static string NotFoundMessage(PathString path) =>
+        path.Equals(ScriptPath, StringComparison.Ordinal)
+            ? "The live-cells script has not been built: run scripts/setup.sh (it runs npm ci and npm run build in web/live-cells)."
+            : "";
+
     private static IResult NotFound(HttpContext context) =>
-        context.Request.Path.Equals(ScriptPath, StringComparison.Ordinal)
-            ? JsonErrors.Create(StatusCodes.Status404NotFound, "Not Found",
-                "The live-cells script has not been built: run scripts/setup.sh (it runs npm ci and npm run build in web/live-cells).")
-            : JsonErrors.Create(StatusCodes.Status404NotFound, "Not Found");
+        JsonErrors.Create(StatusCodes.Status404NotFound, "Not Found", NotFoundMessage(context.Request.Path));
 }
