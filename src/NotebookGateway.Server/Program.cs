@@ -4,6 +4,7 @@ using NotebookGateway.Jupyter.WebSocket;
 using NotebookGateway.Server.Api;
 using NotebookGateway.Server.Channels;
 using NotebookGateway.Server.Configuration;
+using NotebookGateway.Server.Hubs;
 using NotebookGateway.Server.Kernels;
 using NotebookGateway.Server.Metrics;
 using NotebookGateway.Server;
@@ -39,6 +40,8 @@ builder.Services.AddOptions<ChannelOptions>().Bind(builder.Configuration.GetSect
 builder.Services.AddSandboxKernels(builder.Configuration);
 builder.Services.AddSingleton<GatewayKernelRegistry>();
 builder.Services.AddSingleton<SessionStore>();
+builder.Services.AddSingleton<KernelStarter>();
+builder.Services.AddKernelHub(builder.Configuration);
 builder.Services.AddOptions<NotebookGateway.Server.Quotas.QuotaOptions>().Bind(builder.Configuration.GetSection(NotebookGateway.Server.Quotas.QuotaOptions.Section));
 builder.Services.AddSingleton<NotebookGateway.Server.Quotas.KernelQuotas>();
 builder.Services.AddOptions<NotebookGateway.Server.Culling.CullingOptions>().Bind(builder.Configuration.GetSection(NotebookGateway.Server.Culling.CullingOptions.Section));
@@ -53,6 +56,7 @@ builder.Services.AddSingleton(sp => new WebSocketMessageCodec(new WebSocketCodec
 GatewayOptions gateway;
 MetricsOptions metricsOptions;
 List<UserOptions> users;
+KernelHubOptions hubOptions;
 try
 {
     gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
@@ -61,12 +65,14 @@ try
         .Get<NotebookGateway.Kernels.Options.SandboxOptions>() ?? new NotebookGateway.Kernels.Options.SandboxOptions();
     metricsOptions = builder.Configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new MetricsOptions();
     users = builder.Configuration.GetSection(UserOptions.Section).Get<List<UserOptions>>() ?? [];
+    hubOptions = builder.Configuration.GetSection(KernelHubOptions.Section).Get<KernelHubOptions>() ?? new KernelHubOptions();
     var failures = new List<string>();
     failures.AddRange(new GatewayOptionsValidator().Validate(null, gateway).Failures ?? []);
     failures.AddRange(new ChannelOptionsValidator().Validate(null, channels).Failures ?? []);
     failures.AddRange(new NotebookGateway.Kernels.Options.SandboxOptionsValidator().Validate(null, sandbox).Failures ?? []);
     failures.AddRange(new MetricsOptionsValidator().Validate(null, metricsOptions).Failures ?? []);
     failures.AddRange(UsersValidator.Validate(users));
+    failures.AddRange(new KernelHubOptionsValidator().Validate(null, hubOptions).Failures ?? []);
     failures.AddRange((builder.Configuration.GetSection(NotebookGateway.Server.Quotas.QuotaOptions.Section).Get<NotebookGateway.Server.Quotas.QuotaOptions>()
         ?? new NotebookGateway.Server.Quotas.QuotaOptions()).Validate());
     if (failures.Count > 0)
@@ -106,6 +112,7 @@ if (basePath.Length > 0)
 {
     app.UsePathBase(basePath);
 }
+app.UseHubOrigins(hubOptions, basePath);
 app.Use(async (context, next) =>
 {
     CorsHeaders.Apply(context, gateway);
@@ -144,6 +151,7 @@ KernelSpecEndpoints.Map(app);
 KernelEndpoints.Map(app);
 SessionEndpoints.Map(app);
 ChannelEndpoints.Map(app);
+app.MapKernelHub(hubOptions);
 app.MapMetrics(metricsOptions);
 // "{*path}": the default fallback pattern skips file-like paths (/api/contents/a.ipynb), which must be JSON 404s too.
 app.MapFallback("{*path}", () => JsonErrors.Create(StatusCodes.Status404NotFound, "Not Found"));

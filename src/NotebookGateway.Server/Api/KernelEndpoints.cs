@@ -21,7 +21,7 @@ public static class KernelEndpoints
                 ? Results.Json(kernels.List(GatewayUser.Get(context)).Select(KernelModel.From).ToList(), ApiModelsJsonContext.Default.ListKernelModel)
                 : JsonErrors.Create(StatusCodes.Status403Forbidden, "Forbidden", "Listing kernels is disabled (Gateway:ListKernels)."));
 
-        app.MapPost("/api/kernels", async (HttpContext context, GatewayKernelRegistry kernels, IOptions<GatewayOptions> options) =>
+        app.MapPost("/api/kernels", async (HttpContext context, KernelStarter starter, IOptions<GatewayOptions> options) =>
         {
             (JsonElement body, IResult? error) = await RequestBodies.ReadObjectAsync(context.Request);
             if (error is not null || !RequestBodies.TryGetString(body, "name", out string? name, out error))
@@ -43,7 +43,7 @@ public static class KernelEndpoints
                 }
                 workspace = WorkspaceKey(user, workspaceName);
             }
-            (GatewayKernel? kernel, IResult? failure) = await StartAsync(kernels, options.Value, new KernelStartRequest
+            (GatewayKernel? kernel, StartFailure? failure) = await starter.StartKernelAsync(new KernelStartRequest
             {
                 SpecName = string.IsNullOrEmpty(name) ? options.Value.DefaultKernelName : name,
                 SessionId = workspace,
@@ -51,7 +51,7 @@ public static class KernelEndpoints
             }, user, context.RequestAborted);
             if (failure is not null)
             {
-                return failure;
+                return failure.ToResult();
             }
             context.Response.Headers.Location = $"{options.Value.BaseUrl}api/kernels/{kernel!.Id}";
             return Results.Json(KernelModel.From(kernel), ApiModelsJsonContext.Default.KernelModel, statusCode: StatusCodes.Status201Created);
@@ -105,42 +105,6 @@ public static class KernelEndpoints
             }
             return Results.Json(KernelModel.From(kernel), ApiModelsJsonContext.Default.KernelModel);
         });
-    }
-
-    /// <summary>Starts a kernel and maps failures to Kernel Gateway status codes (an unknown spec is 404, not 500).</summary>
-    public static async Task<(GatewayKernel? Kernel, IResult? Error)> StartAsync(
-        GatewayKernelRegistry kernels, GatewayOptions options, KernelStartRequest request, string user, CancellationToken aborted)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        timeout.CancelAfter(TimeSpan.FromSeconds(options.KernelStartTimeoutSeconds));
-        try
-        {
-            return (await kernels.StartAsync(request, user, timeout.Token), null);
-        }
-        catch (KernelSpecNotFoundException)
-        {
-            return (null, JsonErrors.Create(StatusCodes.Status404NotFound, "Not Found", $"Kernel spec {request.SpecName} not found"));
-        }
-        catch (QuotaExceededException ex)
-        {
-            return (null, JsonErrors.Create(StatusCodes.Status403Forbidden, "Forbidden", ex.Message));
-        }
-        catch (SandboxSelfTestException ex)
-        {
-            return (null, JsonErrors.Create(StatusCodes.Status503ServiceUnavailable, "Service Unavailable", ex.Message));
-        }
-        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
-        {
-            return (null, JsonErrors.Create(StatusCodes.Status504GatewayTimeout, "Gateway Timeout", $"The kernel did not start within {options.KernelStartTimeoutSeconds} s."));
-        }
-        catch (KernelLaunchException ex)
-        {
-            return (null, JsonErrors.Create(StatusCodes.Status500InternalServerError, "Internal Server Error", ex.Message));
-        }
-        catch (ArgumentException ex)
-        {
-            return (null, RequestBodies.BadRequest(ex.Message));
-        }
     }
 
     /// <summary>A user's named workspace; two users naming the same workspace never share it.</summary>

@@ -10,13 +10,7 @@ public static class KernelSpecEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/api/kernelspecs", async (KernelSpecCatalog catalog, IOptions<GatewayOptions> options, CancellationToken ct) =>
-        {
-            // JupyterLab polls this list: a snapshot up to a few seconds old spares a Docker image inspect per spec per poll.
-            KernelSpecSnapshot snapshot = await catalog.GetRecentAsync(TimeSpan.FromSeconds(5), ct);
-            var models = snapshot.Available.Values.ToDictionary(s => s.Name, s => ToModel(s, options.Value.BaseUrl), StringComparer.Ordinal);
-            string? defaultName = models.ContainsKey(options.Value.DefaultKernelName) ? options.Value.DefaultKernelName : models.Keys.Order(StringComparer.Ordinal).FirstOrDefault();
-            return Results.Json(new KernelSpecsModel(defaultName, models), ApiModelsJsonContext.Default.KernelSpecsModel);
-        });
+            Results.Json(await ListAsync(catalog, options.Value, ct), ApiModelsJsonContext.Default.KernelSpecsModel));
         app.MapGet("/api/kernelspecs/{name}", async (string name, KernelSpecCatalog catalog, IOptions<GatewayOptions> options, CancellationToken ct) =>
         {
             try
@@ -51,6 +45,16 @@ public static class KernelSpecEndpoints
             }
             return Results.File(path, ContentTypeOf(file));
         });
+    }
+
+    /// <summary>The GET /api/kernelspecs body (also the hub's ListKernelSpecs).</summary>
+    public static async Task<KernelSpecsModel> ListAsync(KernelSpecCatalog catalog, GatewayOptions options, CancellationToken cancellationToken)
+    {
+        // JupyterLab polls this list: a snapshot up to a few seconds old spares a Docker image inspect per spec per poll.
+        KernelSpecSnapshot snapshot = await catalog.GetRecentAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        var models = snapshot.Available.Values.ToDictionary(s => s.Name, s => ToModel(s, options.BaseUrl), StringComparer.Ordinal);
+        string? defaultName = models.ContainsKey(options.DefaultKernelName) ? options.DefaultKernelName : models.Keys.Order(StringComparer.Ordinal).FirstOrDefault();
+        return new KernelSpecsModel(defaultName, models);
     }
 
     public static KernelSpecModel ToModel(KernelSpec spec, string baseUrl) => new(

@@ -26,7 +26,7 @@ public static class SessionEndpoints
             return Results.Json(sessions.List(user).Select(s => ToModel(s, kernels, user)).ToList(), ApiModelsJsonContext.Default.ListSessionModel);
         });
 
-        app.MapPost("/api/sessions", async (HttpContext context, SessionStore sessions, GatewayKernelRegistry kernels, KernelQuotas quotas, IOptions<GatewayOptions> options) =>
+        app.MapPost("/api/sessions", async (HttpContext context, KernelStarter starter, GatewayKernelRegistry kernels, IOptions<GatewayOptions> options) =>
         {
             (JsonElement body, IResult? error) = await RequestBodies.ReadObjectAsync(context.Request);
             if (error is not null)
@@ -39,38 +39,9 @@ public static class SessionEndpoints
                 return RequestBodies.BadRequest("Missing field 'path'.");
             }
             string user = GatewayUser.Get(context);
-            if (sessions.FindByPath(user, path) is { } existing)
-            {
-                return Created(existing, kernels, user, options.Value);
-            }
-            string id = Guid.NewGuid().ToString();
-            var session = new SessionRecord
-            {
-                Id = id,
-                Owner = user,
-                Path = path,
-                Name = ReadString(body, "name") ?? "",
-                Type = ReadString(body, "type") ?? "notebook",
-                WorkspaceKey = "s-" + id.Replace("-", "", StringComparison.Ordinal),
-            };
-            if (quotas.TryReserveSession(id, user) is { } refusal)
-            {
-                return JsonErrors.Create(StatusCodes.Status403Forbidden, "Forbidden", refusal);
-            }
-            (GatewayKernel? kernel, IResult? failure) = await StartKernelAsync(body, session, kernels, options.Value, user, context.RequestAborted);
-            if (failure is not null)
-            {
-                quotas.ReleaseSession(id);
-                return failure;
-            }
-            session.KernelId = kernel!.Id;
-            SessionRecord stored = sessions.AddOrGetExisting(session);
-            if (!ReferenceEquals(stored, session))
-            {
-                quotas.ReleaseSession(id);
-                await kernels.ShutdownAsync(kernel, CancellationToken.None); // lost a race for the same path
-            }
-            return Created(stored, kernels, user, options.Value);
+            var request = new NewSession(path, ReadString(body, "name") ?? "", ReadString(body, "type") ?? "notebook", SpecName(body, options.Value));
+            (SessionRecord? session, _, StartFailure? failure) = await starter.CreateSessionAsync(request, user, context.RequestAborted);
+            return failure is not null ? failure.ToResult() : Created(session!, kernels, user, options.Value);
         });
 
         app.MapGet("/api/sessions/{sessionId}", (string sessionId, HttpContext context, SessionStore sessions, GatewayKernelRegistry kernels) =>
@@ -81,7 +52,7 @@ public static class SessionEndpoints
                 : NotFound(sessionId);
         });
 
-        app.MapMethods("/api/sessions/{sessionId}", [HttpMethods.Patch], async (string sessionId, HttpContext context, SessionStore sessions, GatewayKernelRegistry kernels, IOptions<GatewayOptions> options) =>
+        app.MapMethods("/api/sessions/{sessionId}", [HttpMethods.Patch], async (string sessionId, HttpContext context, SessionStore sessions, GatewayKernelRegistry kernels, KernelStarter starter, IOptions<GatewayOptions> options) =>
         {
             string user = GatewayUser.Get(context);
             if (!sessions.TryGet(sessionId, user, out SessionRecord session))
@@ -112,16 +83,11 @@ public static class SessionEndpoints
                 else if (kernelElement.TryGetProperty("name", out JsonElement nameElement) && nameElement.ValueKind == JsonValueKind.String)
                 {
                     // A change of kernel: the new one runs in the same workspace, the old one goes.
-                    (GatewayKernel? started, IResult? failure) = await StartKernelAsync(body, session, kernels, options.Value, user, context.RequestAborted);
+                    (_, StartFailure? failure) = await starter.ReplaceSessionKernelAsync(session, SpecName(body, options.Value), user, context.RequestAborted);
                     if (failure is not null)
                     {
-                        return failure;
+                        return failure.ToResult();
                     }
-                    if (session.KernelId is { } old && kernels.TryGet(old, user, out GatewayKernel previous))
-                    {
-                        await kernels.ShutdownAsync(previous, CancellationToken.None);
-                    }
-                    session.KernelId = started!.Id;
                 }
             }
             return Results.Json(ToModel(session, kernels, user), ApiModelsJsonContext.Default.SessionModel);
@@ -145,17 +111,12 @@ public static class SessionEndpoints
         });
     }
 
-    private static Task<(GatewayKernel? Kernel, IResult? Error)> StartKernelAsync(
-        JsonElement body, SessionRecord session, GatewayKernelRegistry kernels, GatewayOptions options, string user, CancellationToken aborted)
-    {
-        string specName = options.DefaultKernelName;
-        if (body.TryGetProperty("kernel", out JsonElement kernel) && kernel.ValueKind == JsonValueKind.Object
-            && kernel.TryGetProperty("name", out JsonElement name) && name.ValueKind == JsonValueKind.String && name.GetString() is { Length: > 0 } requested)
-        {
-            specName = requested;
-        }
-        return KernelEndpoints.StartAsync(kernels, options, new KernelStartRequest { SpecName = specName, SessionId = session.WorkspaceKey }, user, aborted);
-    }
+    /// <summary>The body's <c>kernel.name</c>, or the default spec.</summary>
+    private static string SpecName(JsonElement body, GatewayOptions options) =>
+        body.TryGetProperty("kernel", out JsonElement kernel) && kernel.ValueKind == JsonValueKind.Object
+            && kernel.TryGetProperty("name", out JsonElement name) && name.ValueKind == JsonValueKind.String && name.GetString() is { Length: > 0 } requested
+            ? requested
+            : options.DefaultKernelName;
 
     private static IResult Created(SessionRecord session, GatewayKernelRegistry kernels, string user, GatewayOptions options)
     {

@@ -12,6 +12,7 @@ public sealed class ClientSession
     private readonly Channel<ChannelMessage> _outbox;
     private readonly Lock _lock = new();
     private IClientConnection? _connection;
+    private Jupyter.Envelope.JupyterMessage? _pendingInputRequest;
 
     public ClientSession(string sessionId, int capacity, TimeProvider time)
     {
@@ -82,6 +83,15 @@ public sealed class ClientSession
     }
 
     public void Complete() => _outbox.Writer.TryComplete();
+
+    /// <summary>The last input_request delivered to this session and not answered yet (the parent of the next input_reply).</summary>
+    public Jupyter.Envelope.JupyterMessage? PendingInputRequest => Volatile.Read(ref _pendingInputRequest);
+
+    public void SetPendingInputRequest(Jupyter.Envelope.JupyterMessage request) => Volatile.Write(ref _pendingInputRequest, request);
+
+    /// <summary>Clears the pending input_request if it is still <paramref name="answered"/> (a newer one stays).</summary>
+    public void ClearPendingInputRequest(Jupyter.Envelope.JupyterMessage answered) =>
+        Interlocked.CompareExchange(ref _pendingInputRequest, null, answered);
 }
 
 /// <summary>A transport attached to a client session (a websocket, later a SignalR connection).</summary>

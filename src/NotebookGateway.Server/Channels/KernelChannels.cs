@@ -97,8 +97,7 @@ public sealed partial class KernelChannels
     /// <summary>Attaches a transport to its client session (created on first use); an older transport of the same session is closed.</summary>
     public async Task<ClientSession> AttachAsync(string sessionId, IClientConnection connection)
     {
-        RemoveExpiredSessions();
-        ClientSession session = _sessions.GetOrAdd(sessionId, id => new ClientSession(id, _options.OfflineBufferMessages, _time));
+        ClientSession session = GetOrAddSession(sessionId);
         IClientConnection? replaced = session.Attach(connection);
         if (replaced is not null && !ReferenceEquals(replaced, connection))
         {
@@ -106,6 +105,13 @@ public sealed partial class KernelChannels
             await replaced.CloseAsync("replaced by a newer connection with the same session_id").ConfigureAwait(false);
         }
         return session;
+    }
+
+    /// <summary>The client session with this id (created detached, buffering, on first use): lets a request arrive before its transport attaches.</summary>
+    public ClientSession GetOrAddSession(string sessionId)
+    {
+        RemoveExpiredSessions();
+        return _sessions.GetOrAdd(sessionId, id => new ClientSession(id, _options.OfflineBufferMessages, _time));
     }
 
     public void Detach(ClientSession session, IClientConnection connection) => session.Detach(connection, _time.GetUtcNow());

@@ -5,12 +5,15 @@ using Microsoft.Extensions.Primitives;
 namespace NotebookGateway.Server.Security;
 
 /// <summary>
-/// Maps <c>Authorization: token &lt;t&gt;</c> or <c>?token=</c> (the query wins, as in Kernel Gateway) to a user.
+/// Maps <c>Authorization: token|Bearer &lt;t&gt;</c> or <c>?token=</c> / <c>?access_token=</c> (the query wins, as in
+/// Kernel Gateway) to a user.
 /// Tokens are compared as SHA-256 hashes in constant time against every user, so neither timing nor the
 /// order of the list tells anything. OPTIONS passes without a token so CORS preflight works.
 /// </summary>
 public sealed class TokenAuthentication
 {
+    private static readonly string[] QueryNames = ["token", "access_token"];
+    private static readonly string[] HeaderSchemes = ["token ", "Bearer "];
     private readonly (string User, byte[] Hash)[] _users;
 
     /// <param name="defaultToken">The token of the built-in <see cref="GatewayUser.DefaultName"/> user (Gateway:Token).</param>
@@ -47,16 +50,30 @@ public sealed class TokenAuthentication
         return match;
     }
 
+    /// <summary>
+    /// The token from <c>?token=</c> or <c>?access_token=</c> (what SignalR clients send on websocket and SSE
+    /// connections), else from <c>Authorization: token &lt;t&gt;</c> or <c>Authorization: Bearer &lt;t&gt;</c>
+    /// (SignalR's negotiate and long polling).
+    /// </summary>
     public static string? PresentedToken(HttpRequest request)
     {
-        if (request.Query.TryGetValue("token", out StringValues query) && !StringValues.IsNullOrEmpty(query))
+        foreach (string name in QueryNames)
         {
-            return query.ToString();
+            if (request.Query.TryGetValue(name, out StringValues query) && !StringValues.IsNullOrEmpty(query))
+            {
+                return query.ToString();
+            }
         }
         string? header = request.Headers.Authorization;
-        if (header is not null && header.StartsWith("token ", StringComparison.OrdinalIgnoreCase))
+        if (header is not null)
         {
-            return header["token ".Length..].Trim();
+            foreach (string scheme in HeaderSchemes)
+            {
+                if (header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+                {
+                    return header[scheme.Length..].Trim();
+                }
+            }
         }
         return null;
     }

@@ -1,0 +1,30 @@
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.Extensions.Options;
+using NotebookGateway.Server.Channels;
+
+namespace NotebookGateway.Server.Hubs;
+
+/// <summary>Composition of the kernel hub: options, SignalR (JSON protocol) and the route.</summary>
+public static class KernelHubRegistration
+{
+    public static IServiceCollection AddKernelHub(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<KernelHubOptions>().Bind(configuration.GetSection(KernelHubOptions.Section));
+        services.AddSignalR();
+        // A cell's code is one hub message: the same limit as a websocket message from a client.
+        services.AddOptions<Microsoft.AspNetCore.SignalR.HubOptions>().Configure<IOptions<ChannelOptions>>((hub, channels) =>
+            hub.MaximumReceiveMessageSize = channels.Value.MaxClientMessageBytes);
+        return services;
+    }
+
+    /// <summary>Maps <see cref="HubOrigins.Path"/> when the hub is enabled (otherwise the path is an ordinary 404).</summary>
+    public static void MapKernelHub(this IEndpointRouteBuilder app, KernelHubOptions options)
+    {
+        if (!options.Enabled)
+        {
+            return;
+        }
+        app.MapHub<KernelHub>(HubOrigins.Path, connection =>
+            connection.Transports = HttpTransportType.WebSockets | HttpTransportType.ServerSentEvents | HttpTransportType.LongPolling);
+    }
+}
