@@ -1,4 +1,7 @@
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using NotebookGateway.Server.Channels;
 
@@ -11,6 +14,15 @@ public static class KernelHubRegistration
     {
         services.AddOptions<KernelHubOptions>().Bind(configuration.GetSection(KernelHubOptions.Section));
         services.AddSignalR();
+        // JSON only, wrapped so that options arguments may be left out (see OptionalArgumentsHubProtocol).
+        services.RemoveAll<IHubProtocol>();
+        services.AddSingleton<IHubProtocol>(sp => new OptionalArgumentsHubProtocol(
+            new JsonHubProtocol(sp.GetRequiredService<IOptions<JsonHubProtocolOptions>>()),
+            new Dictionary<string, int>(StringComparer.Ordinal)
+            {
+                [nameof(KernelHub.StartKernel)] = 1,
+                [nameof(KernelHub.Execute)] = 1,
+            }));
         // A cell's code is one hub message: the same limit as a websocket message from a client.
         services.AddOptions<Microsoft.AspNetCore.SignalR.HubOptions>().Configure<IOptions<ChannelOptions>>((hub, channels) =>
             hub.MaximumReceiveMessageSize = channels.Value.MaxClientMessageBytes);

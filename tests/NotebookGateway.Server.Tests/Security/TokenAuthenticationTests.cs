@@ -5,7 +5,7 @@ namespace NotebookGateway.Server.Tests.Security;
 
 public sealed class TokenAuthenticationTests
 {
-    private static HttpRequest Request(string? header = null, string? query = null)
+    private static HttpRequest Request(string? header = null, string? query = null, string queryName = "token")
     {
         var context = new DefaultHttpContext();
         if (header is not null)
@@ -14,7 +14,7 @@ public sealed class TokenAuthenticationTests
         }
         if (query is not null)
         {
-            context.Request.QueryString = new QueryString("?token=" + Uri.EscapeDataString(query));
+            context.Request.QueryString = new QueryString($"?{queryName}=" + Uri.EscapeDataString(query));
         }
         return context.Request;
     }
@@ -32,8 +32,23 @@ public sealed class TokenAuthenticationTests
         Assert.Equal(GatewayUser.DefaultName, auth.Authenticate(Request("token default-token-0123456789")));
         Assert.Equal("bob", auth.Authenticate(Request("token alice-token", "bob-token"))); // the query wins
         Assert.Null(auth.Authenticate(Request("token nobody")));
-        Assert.Null(auth.Authenticate(Request("Bearer alice-token")));
+        Assert.Null(auth.Authenticate(Request("Basic alice-token")));
         Assert.Null(auth.Authenticate(Request()));
+    }
+
+    [Fact]
+    public void Authenticate_AcceptsWhatSignalRClientsSend_BearerHeaderAndAccessTokenQuery()
+    {
+        var auth = new TokenAuthentication("default-token-0123456789", [
+            new UserOptions { Name = "alice", TokenSha256 = TokenAuthentication.HashHex("alice-token") },
+        ]);
+
+        Assert.Equal("alice", auth.Authenticate(Request("Bearer alice-token")));
+        Assert.Equal("alice", auth.Authenticate(Request("bearer alice-token")));
+        Assert.Equal("alice", auth.Authenticate(Request(query: "alice-token", queryName: "access_token")));
+        Assert.Equal("alice", auth.Authenticate(Request("Bearer nobody", "alice-token", "access_token"))); // the query wins
+        Assert.Null(auth.Authenticate(Request("Bearer nobody")));
+        Assert.Null(auth.Authenticate(Request(query: "nobody", queryName: "access_token")));
     }
 
     [Fact]
