@@ -35,8 +35,9 @@ install_missing "${PACKAGES[@]}"
 # clients (--gateway-url), and @jupyterlab/services under Node.js (tests/js, pinned by its package-lock.json).
 # Node.js and npm are the machine's own (not Debian's nodejs package), so they are used as found, not installed.
 install_missing jupyter-notebook python3-jupyter-server python3-websocket prometheus
-# The live-cells browser tests drive Debian's chromium with playwright-core (tests/js); no browser is downloaded.
-install_missing chromium
+# The live-cells browser tests drive Debian's chromium with playwright-core (tests/js; no browser is downloaded)
+# and drop its connection with ss -K (iproute2).
+install_missing chromium iproute2
 if command -v node >/dev/null && command -v npm >/dev/null; then
     if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/node_modules ]; then
         echo "setup: installing tests/js packages (npm ci)"

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 
 const GATEWAY_URL = withSlash(process.env.GATEWAY_URL ?? '');
@@ -69,6 +70,10 @@ function foreignPage(gateway, token) {
 <pre data-executable>from IPython.display import HTML, display
 display(HTML('&lt;b id="inside"&gt;bold&lt;/b&gt;&lt;img src="x" onerror="parent.document.title = \\'pwned\\'"&gt;'))</pre>
 <pre data-executable>raise ValueError("boom")</pre>
+<pre data-executable>import time
+for i in range(4):
+    print(i, flush=True)
+    time.sleep(0.5)</pre>
 <script src="${attribute(gateway)}static/live-cells.js" data-gateway="${attribute(gateway)}"
         data-token="${attribute(token)}" data-session="/foreign-page" data-allow-html></script>
 </body></html>`;
@@ -148,6 +153,16 @@ async function waitForState(page, log, c, state, timeout) {
   }
 }
 
+/** Kills every TCP connection to 127.0.0.1:`port` (the browser's hub connection among them), as a network drop would. */
+function dropConnectionsTo(port) {
+  try {
+    execFileSync('ss', ['-K', 'dst', '127.0.0.1', 'dport', '=', String(port)], { stdio: 'pipe' });
+  } catch (error) {
+    // ss reports an error for socket kinds it cannot destroy even when it destroyed the TCP ones; the test checks the effect.
+    if (error.code === 'ENOENT') throw new Error('ss is missing: apt-get install iproute2');
+  }
+}
+
 describe('the demo page served by the gateway', () => {
   let kernelsBefore = [];
   before(async () => { kernelsBefore = await kernelIds(GATEWAY_URL, GATEWAY_TOKEN); });
@@ -214,6 +229,14 @@ describe('the demo page served by the gateway', () => {
     await page.screenshot({ path: SCREENSHOT_PATH, fullPage: true });
     assert.ok(fs.statSync(SCREENSHOT_PATH).size > 10_000, `screenshot written to ${SCREENSHOT_PATH}`);
     console.log(`screenshot: ${SCREENSHOT_PATH}`);
+
+    // Restart gives the page a fresh kernel: x is gone.
+    await use.root.locator('button[data-action=restart]').click();
+    await page.locator('#live-cells-kernel-status[data-state="restarting"]').waitFor({ timeout: STEP_MS });
+    await page.locator('#live-cells-kernel-status[data-state="idle"]').waitFor({ timeout: KERNEL_START_MS });
+    await use.run();
+    await waitForState(page, log, use, 'error', STEP_MS);
+    assert.match(await use.output.innerText(), /NameError: name 'x' is not defined/);
     await page.close();
   });
 });
@@ -268,6 +291,23 @@ describe('a page on another origin', () => {
       assert.doesNotMatch(traceback, /\u001b|\[0;31m/, 'ANSI escapes are stripped');
 
       assert.equal((await kernelIds(CORS_GATEWAY_URL, CORS_GATEWAY_TOKEN)).filter(id => !kernelsBefore.includes(id)).length, 1);
+
+      // A dropped connection: SignalR reconnects (negotiating cross-origin again), the script subscribes again with
+      // the same client id, and the running cell's output continues, with what came during the gap, to its end.
+      const states = [];
+      await page.exposeFunction('recordKernelState', state => states.push(state));
+      await page.evaluate(() => {
+        const badge = document.getElementById('live-cells-kernel-status');
+        new MutationObserver(() => window.recordKernelState(badge.dataset.state)).observe(badge, { attributes: true });
+      });
+      const counting = cell(page, 3);
+      await counting.run();
+      await counting.output.getByText('0').waitFor({ timeout: STEP_MS });
+      dropConnectionsTo(new URL(CORS_GATEWAY_URL).port);
+      await waitForState(page, log, counting, 'done', STEP_MS);
+      assert.ok(states.includes('reconnecting'), `the page saw the connection drop: ${states} (ss -K needs a kernel with INET_DIAG_DESTROY)`);
+      await page.locator('#live-cells-kernel-status[data-state="idle"]').waitFor({ timeout: STEP_MS });
+      assert.equal((await counting.output.innerText()).trim(), '0\n1\n2\n3');
       await page.close();
     });
   });

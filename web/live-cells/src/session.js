@@ -96,11 +96,15 @@ export class KernelSession {
     const subscription = stream.subscribe({
       next: item => this.receive(item),
       error: error => {
-        // A dropped connection ends every stream; onreconnected subscribes again with the same client id.
-        if (this.subscription !== subscription || this.connection.state !== HubConnectionState.Connected) return;
-        this.subscription = null;
-        this.kernelReady = null;
-        this.setState('error', describeError(error));
+        // A dropped connection ends every stream (SignalR reports it while its state still says Connected and only
+        // then starts reconnecting); onreconnected subscribes again with the same client id. So look once the
+        // current task is over: still connected means the server ended this stream (an unknown kernel, say).
+        setTimeout(() => {
+          if (this.subscription !== subscription || this.connection.state !== HubConnectionState.Connected) return;
+          this.subscription = null;
+          this.kernelReady = null;
+          this.setState('error', describeError(error));
+        }, 0);
       },
       complete: () => {
         if (this.subscription === subscription) {
