@@ -86,9 +86,11 @@ export function buildPageStatus(firstCell) {
   status.setAttribute('aria-live', 'polite');
   const detail = document.createElement('span');
   detail.className = 'live-cells-page-detail';
-  holder.replaceChildren(label, status, ' ', detail);
+  const notice = document.createElement('div');
+  notice.className = 'live-cells-page-notice';
+  holder.replaceChildren(label, status, ' ', detail, notice);
   if (!holder.isConnected) {
     firstCell.before(holder);
   }
-  return { holder, status, detail };
+  return { holder, status, detail, notice };
 }

@@ -3,7 +3,7 @@
 import { readConfig } from './config.js';
 import { codeOf, findCells } from './discovery.js';
 import { buildCell, buildPageStatus, injectStyles, setBadge } from './controls.js';
-import { OutputArea } from './output.js';
+import { OutputArea, stripAnsi } from './output.js';
 import { KernelSession, describeError } from './session.js';
 
 // Captured now: document.currentScript is only set while this script's top level runs.
@@ -150,7 +150,7 @@ class LiveCellsPage {
     }
     if (!parentId) {
       // Gateway notices without a request (culling, restarts) are shown next to the page's kernel badge.
-      if (message?.msg_type === 'stream') this.status.detail.textContent = String(message.content?.text ?? '').trim();
+      if (message?.msg_type === 'stream') this.status.notice.textContent = stripAnsi(String(message.content?.text ?? '')).trim();
       return;
     }
     if (this.cells.some(c => c.state === 'queued')) {
