@@ -39,6 +39,14 @@ public static class PublicAssets
         IFileProvider files = app.Environment.WebRootFileProvider;
         app.MapWhen(context => IsPublic(context.Request), branch =>
         {
+            // Under a BaseUrl, WebApplication's UsePathBase routes again at once, and the catch-all 404 route matches
+            // every path; the static file middleware skips requests with an endpoint, so forget it in this branch.
+            branch.Use((context, next) =>
+            {
+                context.SetEndpoint(null);
+                context.Request.RouteValues.Clear();
+                return next(context);
+            });
             // /demo and /demo/ serve demo/index.html (the former by a redirect to the latter).
             branch.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
             branch.UseStaticFiles(new StaticFileOptions

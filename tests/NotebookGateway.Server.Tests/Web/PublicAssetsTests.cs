@@ -98,6 +98,27 @@ public sealed class PublicAssetsTests(DefaultGatewayFixture fixture, ITestOutput
     }
 
     [Fact]
+    public async Task Under_a_base_url_the_assets_are_served_below_it_and_only_there()
+    {
+        await using GatewayProcess prefixed = await GatewayProcess.StartAsync(new Dictionary<string, string> { [GatewaySettings.BaseUrl] = "/nb/" });
+        using HttpClient anonymous = prefixed.CreateHttpClient(token: null);
+        var root = new Uri($"http://127.0.0.1:{prefixed.Port}/");
+
+        RestResponse script = await GatewayRest.SendAsync(anonymous, HttpMethod.Get, new Uri(root, "nb/static/live-cells.js"));
+        Assert.True(script.Status == HttpStatusCode.OK, $"nb/static/live-cells.js: {script.Status} ({SetupHint}): {script.Body}");
+        Assert.Contains("hubs/kernels", script.Body, StringComparison.Ordinal);
+        RestResponse demo = await GatewayRest.SendAsync(anonymous, HttpMethod.Get, new Uri(root, "nb/demo/"));
+        Assert.Equal(HttpStatusCode.OK, demo.Status);
+        Assert.Contains("../static/live-cells.js", demo.Body, StringComparison.Ordinal);
+
+        foreach (string outside in new[] { "static/live-cells.js", "demo/" })
+        {
+            GatewayRest.ExpectJsonError(await GatewayRest.SendAsync(anonymous, HttpMethod.Get, new Uri(root, outside)), HttpStatusCode.NotFound);
+        }
+        GatewayRest.ExpectJsonError(await GatewayRest.SendAsync(anonymous, HttpMethod.Get, new Uri(root, "nb/api")), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public void The_404_for_an_unbuilt_script_says_how_to_build_it()
     {
         Assert.Contains("scripts/setup.sh", PublicAssets.NotFoundMessage(new PathString("/static/live-cells.js")), StringComparison.Ordinal);
