@@ -506,7 +506,7 @@ describe('reconnect', () => {
     const client = await connect(TOKEN, { gate, sockets });
     const observer = await connect(TOKEN);
     cleanup.push(() => client.stop(), () => observer.stop());
-    const { kernelId } = await within(client.invoke('StartKernel', {}), KERNEL_START_MS, 'StartKernel');
+    const { kernelId } = await within(client.invoke('StartKernel'), KERNEL_START_MS, 'StartKernel without its options argument');
     cleanup.push(() => rest(`api/kernels/${kernelId}`, { method: 'DELETE' }));
     const clientId = randomUUID();
     const stream = new KernelStream(client, kernelId, clientId);
