@@ -47,12 +47,17 @@ export class KernelSession {
       .withAutomaticReconnect()
       .configureLogging(LogLevel.Warning)
       .build();
+    this.reconnectWaiters = [];
     this.connection.onreconnecting(() => this.setState('reconnecting'));
-    this.connection.onreconnected(() => this.resubscribe());
+    this.connection.onreconnected(() => {
+      this.resubscribe();
+      this.releaseReconnectWaiters();
+    });
     this.connection.onclose(error => {
       this.subscription = null;
       this.kernelReady = null;
       this.setState('disconnected', error ? describeError(error) : '');
+      this.releaseReconnectWaiters();
     });
   }
 
@@ -146,7 +151,21 @@ export class KernelSession {
     this.onMessage(message);
   }
 
+  /** Resolves when SignalR is not in the middle of reconnecting (a call then would fail at once). */
+  untilNotReconnecting() {
+    if (this.connection.state !== HubConnectionState.Reconnecting) return Promise.resolve();
+    return new Promise(resolve => this.reconnectWaiters.push(resolve));
+  }
+
+  releaseReconnectWaiters() {
+    const waiters = this.reconnectWaiters;
+    this.reconnectWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
   async execute(code) {
+    // A Run during a reconnect waits for it; after a failed reconnect, ensureKernel connects and re-attaches anew.
+    await this.untilNotReconnecting();
     const kernelId = await this.ensureKernel();
     return this.connection.invoke('Execute', kernelId, this.clientId, code, { allowStdin: true });
   }
