@@ -177,8 +177,10 @@ describe('the demo page served by the gateway', () => {
       'no kernel before the first Run');
 
     const define = cell(page, 0);
+    const clicked = Date.now();
     await define.run();
     await waitForState(page, log, define, 'done', KERNEL_START_MS);
+    console.log(`first Run to done (connect, kernel start, execute): ${Date.now() - clicked} ms`);
     await page.locator('#live-cells-kernel-status[data-state="idle"]').waitFor({ timeout: STEP_MS });
 
     const use = cell(page, 1);
@@ -199,9 +201,11 @@ describe('the demo page served by the gateway', () => {
     const started = Date.now();
     await sleep.run();
     await waitForState(page, log, sleep, 'busy', STEP_MS);
+    const interruptClicked = Date.now();
     await sleep.interrupt();
     await waitForState(page, log, sleep, 'error', STEP_MS);
     const interruptedAfter = Date.now() - started;
+    console.log(`Interrupt click to the cell's error badge: ${Date.now() - interruptClicked} ms`);
     const traceback = await sleep.output.innerText();
     assert.match(traceback, /KeyboardInterrupt/);
     assert.equal(await sleep.output.locator('.live-cells-stdout').count(), 0, 'the cell stopped before printing');
