@@ -35,6 +35,9 @@ install_missing "${PACKAGES[@]}"
 # clients (--gateway-url), and @jupyterlab/services under Node.js (tests/js, pinned by its package-lock.json).
 # Node.js and npm are the machine's own (not Debian's nodejs package), so they are used as found, not installed.
 install_missing jupyter-notebook python3-jupyter-server python3-websocket prometheus
+# The live-cells browser tests drive Debian's chromium with playwright-core (tests/js; no browser is downloaded)
+# and drop its connection with ss -K (iproute2).
+install_missing chromium iproute2
 if command -v node >/dev/null && command -v npm >/dev/null; then
     if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/node_modules ]; then
         echo "setup: installing tests/js packages (npm ci)"
@@ -58,6 +61,27 @@ source "$ROOT/scripts/lib/gvisor.sh"
 ensure_gvisor_runtime
 
 bash "$ROOT/scripts/build-images.sh"
+
+# --- live-cells bundle (issue 6) ---
+# web/live-cells -> src/NotebookGateway.Server/wwwroot/static/live-cells.js, before dotnet build (which copies wwwroot
+# to the output). npm ci only when node_modules is missing or older than the lock; the build only when a source is newer.
+LIVE_CELLS=web/live-cells
+LIVE_CELLS_BUNDLE=src/NotebookGateway.Server/wwwroot/static/live-cells.js
+if command -v node >/dev/null && command -v npm >/dev/null; then
+    if [ ! -d "$LIVE_CELLS/node_modules" ] || [ "$LIVE_CELLS/package-lock.json" -nt "$LIVE_CELLS/node_modules" ]; then
+        echo "setup: installing $LIVE_CELLS packages (npm ci)"
+        npm ci --prefix "$LIVE_CELLS" --no-audit --no-fund --loglevel=error
+        touch "$LIVE_CELLS/node_modules"
+    fi
+    if [ ! -f "$LIVE_CELLS_BUNDLE" ] || [ -n "$(find "$LIVE_CELLS/src" "$LIVE_CELLS/build.mjs" "$LIVE_CELLS/package-lock.json" \
+            "$LIVE_CELLS/node_modules" -maxdepth 1 -newer "$LIVE_CELLS_BUNDLE" -print -quit)" ]; then
+        echo "setup: building the live-cells script"
+        npm run --prefix "$LIVE_CELLS" --silent build
+    fi
+else
+    echo "setup: node and npm are not on PATH; $LIVE_CELLS_BUNDLE is not built (the gateway answers 404 for it)" >&2
+fi
+# --- end live-cells bundle (issue 6) ---
 
 echo "setup: building the solution"
 dotnet build NotebookGateway.sln -c Release -v quiet -nologo -clp:ErrorsOnly

@@ -23,6 +23,10 @@ read -r passed failed skipped < <(awk '
     { inside = 0 }
     END { printf "%d %d %d\n", p, f, s }' "$log")
 rm -f "$log"
+# Files the tests keep for people (the live-cells browser test's screenshot), in the test output folders.
+for artifact in "$ROOT"/tests/*/bin/Release/net10.0/artifacts/*; do
+    [ -e "$artifact" ] && echo "artifact: $artifact"
+done
 echo
 echo "total: ${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then

@@ -9,6 +9,7 @@ using NotebookGateway.Server.Kernels;
 using NotebookGateway.Server.Metrics;
 using NotebookGateway.Server;
 using NotebookGateway.Server.Security;
+using NotebookGateway.Server.Web;
 
 // `NotebookGateway.Server token`: a new user token and the hash to put in gateway.json's Users list.
 if (args.Length > 0 && args[0] == "token")
@@ -19,7 +20,12 @@ if (args.Length > 0 && args[0] == "token")
     return 0;
 }
 
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Environment.CurrentDirectory });
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+{
+    Args = args,
+    ContentRootPath = Environment.CurrentDirectory,
+    WebRootPath = PublicAssets.WebRoot,
+});
 
 // gateway.json from the working directory (the repository root when started by scripts/up.sh), or --config.
 string configPath = Path.GetFullPath(builder.Configuration["config"] ?? "gateway.json");
@@ -138,6 +144,11 @@ app.Use(async (context, next) =>
         context.Response.StatusCode = StatusCodes.Status200OK;
         return;
     }
+    if (PublicAssets.IsPublic(context.Request))
+    {
+        await next(context); // the live-cells script and demo page: served by UsePublicAssets below, nothing else
+        return;
+    }
     // An address that sent too many wrong tokens waits, whatever it presents now (token guessing).
     if (badTokens.Check(context.Connection.RemoteIpAddress) is { } throttled)
     {
@@ -157,6 +168,7 @@ app.Use(async (context, next) =>
     GatewayUser.Set(context, user ?? GatewayUser.DefaultName);
     await next(context);
 });
+app.UsePublicAssets();
 // Routing must run after UsePathBase, or no route matches under a base URL.
 app.UseRouting();
 app.UseWebSockets();
@@ -187,6 +199,7 @@ else
 {
     Console.WriteLine($"NotebookGateway is listening on {url}");
     Console.WriteLine($"Token: {auth.Token}");
+    Console.WriteLine($"Demo:  {url}demo/?token={auth.Token}");
     Console.WriteLine($"Try:   curl -H 'Authorization: token {auth.Token}' {url}api/kernelspecs");
 }
 await app.WaitForShutdownAsync();

@@ -1,0 +1,106 @@
+using System.ComponentModel;
+using System.Net;
+using System.Net.Sockets;
+using NotebookGateway.Server.Tests.Clients;
+using NotebookGateway.Server.Tests.Support;
+using Xunit.Abstractions;
+
+namespace NotebookGateway.Server.Tests.Web;
+
+/// <summary>
+/// A gateway whose hub admits pages of one other origin, <c>http://127.0.0.1:{ForeignPort}</c>: the origin of the page
+/// server the browser test starts (the positive control of the CORS test).
+/// </summary>
+public sealed class LiveCellsCorsGatewayFixture : GatewayFixture
+{
+    /// <summary>A port free when the fixture is created; the node test listens on it.</summary>
+    public int ForeignPort { get; } = FreePort();
+
+    public string ForeignOrigin => $"http://127.0.0.1:{ForeignPort}";
+
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["Hub:AllowOrigins:0"] = ForeignOrigin,
+    };
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>
+/// The embed script in a real browser: <c>tests/js/live-cells.browser.test.mjs</c> (playwright-core driving Debian's
+/// chromium) against the demo page of the default gateway, and a page of another origin against that gateway (refused)
+/// and against <see cref="LiveCellsCorsGatewayFixture"/> (allowed); also the script's pure logic
+/// (<c>tests/js/live-cells.unit.test.mjs</c>). The screenshot of the demo is kept in
+/// <c>artifacts/live-cells-demo.png</c> under the test output folder.
+/// </summary>
+[Collection(DefaultGatewayCollection.Name)]
+public sealed class LiveCellsBrowserTests(DefaultGatewayFixture fixture, LiveCellsCorsGatewayFixture corsFixture, ITestOutputHelper output)
+    : GatewayTest(fixture, output), IClassFixture<LiveCellsCorsGatewayFixture>
+{
+    private const string Script = "tests/js/live-cells.browser.test.mjs";
+    private const string UnitScript = "tests/js/live-cells.unit.test.mjs";
+    private const string Chromium = "/usr/bin/chromium";
+    private const string SetupHint = "run bash scripts/setup.sh (it installs Debian's chromium and the tests/js packages with npm ci --prefix tests/js)";
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(5);
+
+    public static string ScreenshotPath => Path.Combine(AppContext.BaseDirectory, "artifacts", "live-cells-demo.png");
+
+    [Fact]
+    public async Task The_demo_runs_in_a_real_browser_and_a_page_of_a_refused_origin_cannot_start_a_kernel()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install chromium ({SetupHint})");
+        await RequireNodePackagesAsync();
+        Directory.CreateDirectory(Path.GetDirectoryName(ScreenshotPath)!);
+        File.Delete(ScreenshotPath); // a screenshot from an earlier run must not pass for this one
+
+        ProcessRun run = await ExternalProcess.RunAsync("node", ["--test", "--test-reporter=tap", Script, UnitScript], RepositoryPaths.Root,
+            new Dictionary<string, string>
+            {
+                ["GATEWAY_URL"] = Gateway.BaseUri.ToString(),
+                ["GATEWAY_TOKEN"] = Gateway.Token,
+                ["CORS_GATEWAY_URL"] = corsFixture.Gateway.BaseUri.ToString(),
+                ["CORS_GATEWAY_TOKEN"] = corsFixture.Gateway.Token,
+                ["FOREIGN_PORT"] = corsFixture.ForeignPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["SCREENSHOT_PATH"] = ScreenshotPath,
+                ["CHROMIUM_PATH"] = Chromium,
+                ["NODE_OPTIONS"] = "",
+            },
+            RunTimeout, SetupHint);
+        Output.WriteLine(run.Output);
+        Output.WriteLine($"--- CORS gateway output ---\n{corsFixture.Gateway.RecentOutput(200)}");
+
+        Assert.False(run.TimedOut, $"node --test did not finish within {RunTimeout.TotalMinutes:0} min:\n{run.Output}");
+        JupyterLabServicesTests.TapSummary summary = JupyterLabServicesTests.TapSummary.Parse(run.Output);
+        Assert.True(run.ExitCode == 0 && summary.Failed == 0 && summary.Cancelled == 0 && summary.Passed >= 12,
+            $"node --test exited with {run.ExitCode}: {summary}\nfailed: {string.Join("\n  ", summary.FailedTests)}\n\n{run.Output}");
+        Assert.True(new FileInfo(ScreenshotPath).Length > 10_000, $"no screenshot at {ScreenshotPath}");
+        // CI shows this line (scripts/test.sh also lists the artifacts).
+        Console.WriteLine($"live-cells screenshot: {ScreenshotPath}");
+        Output.WriteLine($"live-cells screenshot: {ScreenshotPath}");
+    }
+
+    private static async Task RequireNodePackagesAsync()
+    {
+        ProcessRun version;
+        try
+        {
+            version = await ExternalProcess.RunAsync("node", ["--version"], RepositoryPaths.Root, null, Timeouts.Short, SetupHint);
+        }
+        catch (InvalidOperationException ex) when (ex.InnerException is Win32Exception)
+        {
+            Assert.Fail($"node is not on PATH: {SetupHint}");
+            return;
+        }
+        Assert.True(version.ExitCode == 0 && version.Output.StartsWith('v'), $"node --version failed: {version.Output}");
+        string playwright = Path.Combine(RepositoryPaths.JsTests, "node_modules", "playwright-core", "package.json");
+        Assert.True(File.Exists(playwright), $"{playwright} is missing: {SetupHint}");
+        // The unit tests import the script's sources, which import @microsoft/signalr from web/live-cells.
+        string signalr = Path.Combine(RepositoryPaths.Root, "web", "live-cells", "node_modules", "@microsoft", "signalr", "package.json");
+        Assert.True(File.Exists(signalr), $"{signalr} is missing: {SetupHint}");
+    }
+}
