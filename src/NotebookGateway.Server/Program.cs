@@ -81,6 +81,8 @@ try
     failures.AddRange(new KernelHubOptionsValidator().Validate(null, hubOptions).Failures ?? []);
     failures.AddRange((builder.Configuration.GetSection(NotebookGateway.Server.Quotas.QuotaOptions.Section).Get<NotebookGateway.Server.Quotas.QuotaOptions>()
         ?? new NotebookGateway.Server.Quotas.QuotaOptions()).Validate());
+    failures.AddRange((builder.Configuration.GetSection(NotebookGateway.Server.Culling.CullingOptions.Section).Get<NotebookGateway.Server.Culling.CullingOptions>()
+        ?? new NotebookGateway.Server.Culling.CullingOptions()).Validate());
     failures.AddRange((builder.Configuration.GetSection(NotebookGateway.Server.RateLimiting.RateLimitOptions.Section).Get<NotebookGateway.Server.RateLimiting.RateLimitOptions>()
         ?? new NotebookGateway.Server.RateLimiting.RateLimitOptions()).Validate());
     var specAccess = builder.Configuration.GetSection(NotebookGateway.Server.Access.KernelSpecAccessOptions.Section).Get<NotebookGateway.Server.Access.KernelSpecAccessOptions>()

@@ -29,7 +29,35 @@ public sealed class CullingOptions
     /// </summary>
     public int SessionRetentionSeconds { get; set; }
 
+    /// <summary>How many culled kernels are shut down at once (each shutdown is a container stop and removal).</summary>
+    public int Parallelism { get; set; } = 4;
+
     public TimeSpan Interval => TimeSpan.FromSeconds(IntervalSeconds > 0 ? IntervalSeconds : 300);
+
+    /// <summary>Every problem of the section, named by its setting.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        void NotNegative(string name, int value)
+        {
+            if (value < 0)
+            {
+                errors.Add($"{Section}:{name} must be 0 or more (got {value}).");
+            }
+        }
+        NotNegative(nameof(IdleTimeoutSeconds), IdleTimeoutSeconds);
+        NotNegative(nameof(MaxLifetimeSeconds), MaxLifetimeSeconds);
+        NotNegative(nameof(SessionRetentionSeconds), SessionRetentionSeconds);
+        foreach ((string spec, int seconds) in SpecIdleTimeoutSeconds)
+        {
+            NotNegative($"{nameof(SpecIdleTimeoutSeconds)}:{spec}", seconds);
+        }
+        if (Parallelism is < 1 or > 64)
+        {
+            errors.Add($"{Section}:{nameof(Parallelism)} must be 1-64 (got {Parallelism}).");
+        }
+        return errors;
+    }
 }
 
 /// <summary>What the culler needs to know about one kernel.</summary>

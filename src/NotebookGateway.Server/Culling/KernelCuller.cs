@@ -48,25 +48,27 @@ public sealed partial class KernelCuller(GatewayKernelRegistry kernels, IOptions
     {
         IReadOnlyCollection<GatewayKernel> all = kernels.All;
         var candidates = all.Select(k => new CullCandidate(k.Id, k.Sandbox.Spec.Name, k.Sandbox.CreatedAt, k.Channels.LastActivity, k.ExecutionState, k.Channels.Connections));
-        foreach ((string id, string reason) in CullingPolicy.Select(candidates, time.GetUtcNow(), options.Value))
-        {
-            GatewayKernel? kernel = all.FirstOrDefault(k => k.Id == id);
-            if (kernel is null)
+        var culls = CullingPolicy.Select(candidates, time.GetUtcNow(), options.Value)
+            .Select(c => (Kernel: all.FirstOrDefault(k => k.Id == c.Id), c.Reason))
+            .Where(c => c.Kernel is not null)
+            .ToList();
+        // Shutdowns wait on the engine (stop, remove): a few at once empties a gateway of idle kernels several times faster.
+        await Parallel.ForEachAsync(culls, new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism, CancellationToken = cancellationToken },
+            async (cull, ct) =>
             {
-                continue;
-            }
-            Log.Culling(logger, id, kernel.Owner, reason);
-            kernel.Channels.PublishNotice($"[the gateway shut this kernel down: {reason}]\n");
-            try
-            {
-                await kernels.ShutdownAsync(kernel, cancellationToken);
-                s_culled.Add(1, new KeyValuePair<string, object?>("cause", reason.Contains("lifetime", StringComparison.Ordinal) ? "lifetime" : "idle"));
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.CullFailed(logger, id, ex);
-            }
-        }
+                GatewayKernel kernel = cull.Kernel!;
+                Log.Culling(logger, kernel.Id, kernel.Owner, cull.Reason);
+                kernel.Channels.PublishNotice($"[the gateway shut this kernel down: {cull.Reason}]\n");
+                try
+                {
+                    await kernels.ShutdownAsync(kernel, ct);
+                    s_culled.Add(1, new KeyValuePair<string, object?>("cause", cull.Reason.Contains("lifetime", StringComparison.Ordinal) ? "lifetime" : "idle"));
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Log.CullFailed(logger, kernel.Id, ex);
+                }
+            });
     }
 
     /// <summary>

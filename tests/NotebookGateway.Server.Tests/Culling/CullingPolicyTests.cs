@@ -63,4 +63,25 @@ public sealed class CullingPolicyTests
         Assert.Equal(TimeSpan.FromSeconds(300), new CullingOptions { IntervalSeconds = -5 }.Interval);
         Assert.Equal(TimeSpan.FromSeconds(7), new CullingOptions { IntervalSeconds = 7 }.Interval);
     }
+
+    [Fact]
+    public void Validate_NegativeTimesAndParallelismOutOfRange_AreNamed()
+    {
+        var options = new CullingOptions
+        {
+            IdleTimeoutSeconds = -1,
+            SessionRetentionSeconds = -5,
+            Parallelism = 0,
+            SpecIdleTimeoutSeconds = { ["r"] = -2 },
+        };
+
+        IReadOnlyList<string> errors = options.Validate();
+
+        Assert.Equal(4, errors.Count);
+        Assert.Contains(errors, e => e.StartsWith("Culling:IdleTimeoutSeconds", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Culling:SessionRetentionSeconds", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Culling:SpecIdleTimeoutSeconds:r", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Culling:Parallelism must be 1-64", StringComparison.Ordinal));
+        Assert.Empty(new CullingOptions().Validate());
+    }
 }

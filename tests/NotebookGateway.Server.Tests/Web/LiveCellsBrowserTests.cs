@@ -1,7 +1,5 @@
-using System.ComponentModel;
 using System.Net;
 using System.Net.Sockets;
-using NotebookGateway.Server.Tests.Clients;
 using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
@@ -54,12 +52,14 @@ public sealed class LiveCellsBrowserTests(DefaultGatewayFixture fixture, LiveCel
     public async Task The_demo_runs_in_a_real_browser_and_a_page_of_a_refused_origin_cannot_start_a_kernel()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install chromium ({SetupHint})");
-        await RequireNodePackagesAsync();
+        // The unit tests import the script's sources, which import @microsoft/signalr from web/live-cells.
+        await NodeTests.RequireAsync(SetupHint, "tests/js/node_modules/playwright-core/package.json", "web/live-cells/node_modules/@microsoft/signalr/package.json");
         Directory.CreateDirectory(Path.GetDirectoryName(ScreenshotPath)!);
         File.Delete(ScreenshotPath); // a screenshot from an earlier run must not pass for this one
 
-        ProcessRun run = await ExternalProcess.RunAsync("node", ["--test", "--test-reporter=tap", Script, UnitScript], RepositoryPaths.Root,
-            new Dictionary<string, string>
+        try
+        {
+            await NodeTests.RunAsync(Output, [Script, UnitScript], new Dictionary<string, string>
             {
                 ["GATEWAY_URL"] = Gateway.BaseUri.ToString(),
                 ["GATEWAY_TOKEN"] = Gateway.Token,
@@ -68,39 +68,15 @@ public sealed class LiveCellsBrowserTests(DefaultGatewayFixture fixture, LiveCel
                 ["FOREIGN_PORT"] = corsFixture.ForeignPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["SCREENSHOT_PATH"] = ScreenshotPath,
                 ["CHROMIUM_PATH"] = Chromium,
-                ["NODE_OPTIONS"] = "",
-            },
-            RunTimeout, SetupHint);
-        Output.WriteLine(run.Output);
-        Output.WriteLine($"--- CORS gateway output ---\n{corsFixture.Gateway.RecentOutput(200)}");
-
-        Assert.False(run.TimedOut, $"node --test did not finish within {RunTimeout.TotalMinutes:0} min:\n{run.Output}");
-        JupyterLabServicesTests.TapSummary summary = JupyterLabServicesTests.TapSummary.Parse(run.Output);
-        Assert.True(run.ExitCode == 0 && summary.Failed == 0 && summary.Cancelled == 0 && summary.Passed >= 12,
-            $"node --test exited with {run.ExitCode}: {summary}\nfailed: {string.Join("\n  ", summary.FailedTests)}\n\n{run.Output}");
+            }, RunTimeout, minimumPassed: 12, SetupHint);
+        }
+        finally
+        {
+            Output.WriteLine($"--- CORS gateway output ---\n{corsFixture.Gateway.RecentOutput(200)}");
+        }
         Assert.True(new FileInfo(ScreenshotPath).Length > 10_000, $"no screenshot at {ScreenshotPath}");
         // CI shows this line (scripts/test.sh also lists the artifacts).
         Console.WriteLine($"live-cells screenshot: {ScreenshotPath}");
         Output.WriteLine($"live-cells screenshot: {ScreenshotPath}");
-    }
-
-    private static async Task RequireNodePackagesAsync()
-    {
-        ProcessRun version;
-        try
-        {
-            version = await ExternalProcess.RunAsync("node", ["--version"], RepositoryPaths.Root, null, Timeouts.Short, SetupHint);
-        }
-        catch (InvalidOperationException ex) when (ex.InnerException is Win32Exception)
-        {
-            Assert.Fail($"node is not on PATH: {SetupHint}");
-            return;
-        }
-        Assert.True(version.ExitCode == 0 && version.Output.StartsWith('v'), $"node --version failed: {version.Output}");
-        string playwright = Path.Combine(RepositoryPaths.JsTests, "node_modules", "playwright-core", "package.json");
-        Assert.True(File.Exists(playwright), $"{playwright} is missing: {SetupHint}");
-        // The unit tests import the script's sources, which import @microsoft/signalr from web/live-cells.
-        string signalr = Path.Combine(RepositoryPaths.Root, "web", "live-cells", "node_modules", "@microsoft", "signalr", "package.json");
-        Assert.True(File.Exists(signalr), $"{signalr} is missing: {SetupHint}");
     }
 }
