@@ -4,7 +4,7 @@ using System.Globalization;
 namespace NotebookGateway.Server.Execution;
 
 /// <summary>
-/// Reads a container's CPU and memory usage from its cgroup files (cgroup v1 with the cgroupfs or systemd driver, and
+/// Reads a container's CPU and memory usage and pids-limit refusals from its cgroup files (cgroup v1 with the cgroupfs or systemd driver, and
 /// v2): cheaper than the engine's stats endpoint, which waits for two samples. Missing files read as null.
 /// </summary>
 public sealed class ContainerCgroup(string root = "/sys/fs/cgroup")
@@ -19,6 +19,24 @@ public sealed class ContainerCgroup(string root = "/sys/fs/cgroup")
     {
         Paths? paths = Resolve(containerId);
         return ForgetWhenGone(containerId, paths is null ? null : ReadLong(Path.Combine(paths.Memory, paths.V2 ? "memory.current" : "memory.usage_in_bytes")));
+    }
+
+    /// <summary>How often the pids limit refused a fork or thread in the container (<c>pids.events</c>: <c>max N</c>).</summary>
+    public long? PidsLimitHits(string containerId)
+    {
+        Paths? paths = Resolve(containerId);
+        if (paths is null)
+        {
+            return null;
+        }
+        foreach (string line in ReadLines(Path.Combine(paths.Pids, "pids.events")))
+        {
+            if (line.StartsWith("max ", StringComparison.Ordinal) && long.TryParse(line.AsSpan(4), CultureInfo.InvariantCulture, out long hits))
+            {
+                return hits;
+            }
+        }
+        return null;
     }
 
     private double? ReadCpuSeconds(string containerId)
@@ -75,12 +93,12 @@ public sealed class ContainerCgroup(string root = "/sys/fs/cgroup")
             string cpu = Path.Combine(root, "cpuacct", group);
             if (File.Exists(Path.Combine(cpu, "cpuacct.usage")))
             {
-                return new Paths(cpu, Path.Combine(root, "memory", group), V2: false);
+                return new Paths(cpu, Path.Combine(root, "memory", group), Path.Combine(root, "pids", group), V2: false);
             }
             string unified = Path.Combine(root, group);
             if (File.Exists(Path.Combine(unified, "cpu.stat")))
             {
-                return new Paths(unified, unified, V2: true);
+                return new Paths(unified, unified, unified, V2: true);
             }
         }
         return null;
@@ -110,5 +128,5 @@ public sealed class ContainerCgroup(string root = "/sys/fs/cgroup")
         }
     }
 
-    private sealed record Paths(string Cpu, string Memory, bool V2);
+    private sealed record Paths(string Cpu, string Memory, string Pids, bool V2);
 }

@@ -33,6 +33,8 @@ public sealed class ExecutionMetrics : IDisposable
         _meter.CreateObservableGauge("kernels_running_by_user", ObserveRunning, description: "Running kernels by kernelspec and user.");
         _meter.CreateObservableGauge("sandbox_memory", ObserveMemory, unit: "By", description: "Memory charged to each running kernel's container cgroup.");
         _meter.CreateObservableCounter("sandbox_cpu", ObserveCpu, unit: "s", description: "CPU time used by each running kernel's current container.");
+        _meter.CreateObservableCounter("sandbox_pids_limit_hits", ObservePidsLimitHits,
+            description: "Process or thread creations refused at each running kernel's pids limit (fork bombs, runaway threads).");
     }
 
     public Counter<long> Executions { get; }
@@ -56,24 +58,20 @@ public sealed class ExecutionMetrics : IDisposable
             .GroupBy(k => (k.Sandbox.Spec.Name, k.Owner))
             .Select(g => new Measurement<long>(g.Count(), new("kernel_name", g.Key.Name), new("user", g.Key.Owner)));
 
-    private IEnumerable<Measurement<long>> ObserveMemory()
-    {
-        foreach (GatewayKernel kernel in _kernels.Values)
-        {
-            if (kernel.Sandbox.ContainerId is { } container && _cgroup.MemoryBytes(container) is { } bytes)
-            {
-                yield return new Measurement<long>(bytes, new KeyValuePair<string, object?>("kernel_id", kernel.Id));
-            }
-        }
-    }
+    private IEnumerable<Measurement<long>> ObserveMemory() => PerKernel(_cgroup.MemoryBytes);
 
-    private IEnumerable<Measurement<double>> ObserveCpu()
+    private IEnumerable<Measurement<double>> ObserveCpu() => PerKernel(_cgroup.CpuSeconds);
+
+    private IEnumerable<Measurement<long>> ObservePidsLimitHits() => PerKernel(_cgroup.PidsLimitHits);
+
+    /// <summary>One measurement per running kernel whose container's cgroup answers <paramref name="read"/>.</summary>
+    private IEnumerable<Measurement<T>> PerKernel<T>(Func<string, T?> read) where T : struct
     {
         foreach (GatewayKernel kernel in _kernels.Values)
         {
-            if (kernel.Sandbox.ContainerId is { } container && _cgroup.CpuSeconds(container) is { } seconds)
+            if (kernel.Sandbox.ContainerId is { } container && read(container) is { } value)
             {
-                yield return new Measurement<double>(seconds, new KeyValuePair<string, object?>("kernel_id", kernel.Id));
+                yield return new Measurement<T>(value, new KeyValuePair<string, object?>("kernel_id", kernel.Id));
             }
         }
     }

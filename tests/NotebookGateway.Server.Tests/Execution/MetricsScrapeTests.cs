@@ -24,6 +24,18 @@ public sealed class MetricsScrapeTests(MetricsScrapeGatewayFixture fixture, ITes
         ExecuteResult loop = await socket.ExecuteAsync("while True: pass", Timeouts.Step);
         Assert.Equal("KeyboardInterrupt", loop.ErrorName);
         Assert.Equal("ok", (await socket.ExecuteAsync("busy = sum(range(10**7))")).Status);
+        // Threads until the sandbox's pids limit refuses one, then all of them end: the kernel lives on.
+        Assert.Equal("ok", (await socket.ExecuteAsync("""
+            import threading
+            stop, threads = threading.Event(), []
+            try:
+                while True:
+                    t = threading.Thread(target=stop.wait); t.start(); threads.append(t)
+            except RuntimeError:
+                pass
+            stop.set()
+            for t in threads: t.join()
+            """, Timeouts.Step)).Status);
 
         string first = await ScrapeAsync();
         Output.WriteLine(first);
@@ -31,6 +43,7 @@ public sealed class MetricsScrapeTests(MetricsScrapeGatewayFixture fixture, ITes
         Assert.True(Value(first, "kernels_running_by_user", "kernel_name=\"python3\"", "user=\"default\"") >= 1, "kernels_running_by_user\n" + first);
         Assert.True(Value(first, "sandbox_memory_bytes", $"kernel_id=\"{runner}\"") > 1 << 20, "sandbox_memory_bytes of the runner\n" + first);
         Assert.True(Value(first, "sandbox_cpu_seconds_total", $"kernel_id=\"{runner}\"") > 1, "sandbox_cpu_seconds_total of the runner\n" + first);
+        Assert.True(Value(first, "sandbox_pids_limit_hits_total", $"kernel_id=\"{runner}\"") >= 1, "sandbox_pids_limit_hits_total of the runner\n" + first);
         Assert.True(Value(first, "executions_total", "outcome=\"ok\"") >= 2, "executions ok\n" + first);
         Assert.True(Value(first, "executions_total", "outcome=\"error\"") >= 1, "executions error\n" + first);
         Assert.True(Value(first, "executions_total", "outcome=\"timeout\"") >= 1, "executions timeout\n" + first);
