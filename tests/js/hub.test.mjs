@@ -15,6 +15,8 @@ const TOKEN = process.env.GATEWAY_TOKEN ?? '';
 const OTHER_TOKEN = process.env.GATEWAY_OTHER_TOKEN ?? '';
 /** The second user's kernel quota, as configured on the gateway (Quotas:Users:<name>:MaxKernels). */
 const OTHER_MAX_KERNELS = Number(process.env.GATEWAY_OTHER_MAX_KERNELS ?? 'NaN');
+/** A user limited to one open connection (RateLimits:Users:<name>:ConcurrentWebSockets = 1). */
+const ONE_CONNECTION_TOKEN = process.env.GATEWAY_ONE_CONNECTION_TOKEN ?? '';
 /** Channels:OutputBytesPerCell of the gateway. */
 const OUTPUT_BYTES_PER_CELL = Number(process.env.GATEWAY_OUTPUT_BYTES_PER_CELL ?? 'NaN');
 const BASE_URL = GATEWAY_URL.endsWith('/') ? GATEWAY_URL : GATEWAY_URL + '/';
@@ -525,6 +527,47 @@ describe('quotas', () => {
         await limited.invoke('Shutdown', kernel.kernelId);
       }
     }
+  });
+});
+
+describe('rate limits', () => {
+  test('a hub connection counts against the user\'s open-connection limit, and is given back when it closes', async () => {
+    assert.ok(ONE_CONNECTION_TOKEN, 'GATEWAY_ONE_CONNECTION_TOKEN is not set');
+    const first = await connect(ONE_CONNECTION_TOKEN, { reconnect: false });
+    // The second one is refused: either start() fails or the server closes it right after the handshake.
+    const second = new signalR.HubConnectionBuilder()
+      .withUrl(HUB_URL, { accessTokenFactory: () => ONE_CONNECTION_TOKEN, transport: signalR.HttpTransportType.WebSockets })
+      .configureLogging(signalR.LogLevel.None)
+      .build();
+    const closed = new Promise(resolve => second.onclose(resolve));
+    let refusal;
+    try {
+      await within(second.start(), STEP_MS, 'second connection start');
+      refusal = await within(closed, STEP_MS, 'the second connection closed by the server');
+    } catch (err) {
+      refusal = err;
+    }
+    assert.match(String(refusal?.message ?? refusal), /at most 1 open websocket connections per user/);
+    assert.equal(second.state, signalR.HubConnectionState.Disconnected);
+    // The first still works, and once it is gone a new connection is admitted.
+    const specs = await within(first.invoke('ListKernelSpecs'), STEP_MS, 'ListKernelSpecs on the admitted connection');
+    assert.ok(specs.kernelspecs.python3);
+    await first.stop();
+    const third = await until(async () => {
+      const candidate = new signalR.HubConnectionBuilder()
+        .withUrl(HUB_URL, { accessTokenFactory: () => ONE_CONNECTION_TOKEN, transport: signalR.HttpTransportType.WebSockets })
+        .configureLogging(signalR.LogLevel.None)
+        .build();
+      try {
+        await candidate.start();
+        await candidate.invoke('ListKernelSpecs'); // a refused connection fails here if start() already resolved
+        return candidate;
+      } catch {
+        await candidate.stop();
+        return null;
+      }
+    }, STEP_MS, 'a connection admitted after the first closed');
+    await third.stop();
   });
 });
 

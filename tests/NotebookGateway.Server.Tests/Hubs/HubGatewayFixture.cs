@@ -3,7 +3,7 @@ using NotebookGateway.Server.Tests.Support;
 namespace NotebookGateway.Server.Tests.Hubs;
 
 /// <summary>
-/// Two users (alice, bob; bob may run one kernel), one origin allowed to use the hub from other pages and a small
+/// Three users (alice, bob; bob may run one kernel; carol may hold one connection), one origin allowed to use the hub from other pages and a small
 /// per-cell output limit: what the hub's Node.js client tests and origin tests need.
 /// </summary>
 public sealed class HubGatewayFixture : GatewayFixture
@@ -16,12 +16,18 @@ public sealed class HubGatewayFixture : GatewayFixture
 
     public static string BobToken => UsersGatewayFixture.BobToken;
 
+    /// <summary>carol may hold one connection (websocket or hub) at a time.</summary>
+    public const string CarolToken = "carol-token-7c1e4f0a9b2d4e6f8a0b1c2d3e4f5a6b";
+
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
         ["Users:0:Name"] = "alice",
         ["Users:0:TokenSha256"] = Sha256(AliceToken),
         ["Users:1:Name"] = "bob",
         ["Users:1:TokenSha256"] = Sha256(BobToken),
+        ["Users:2:Name"] = "carol",
+        ["Users:2:TokenSha256"] = Sha256(CarolToken),
+        ["RateLimits:Users:carol:ConcurrentWebSockets"] = "1",
         ["Quotas:Users:bob:MaxKernels"] = BobMaxKernels.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Hub:AllowOrigins:0"] = AllowedOrigin,
         ["Channels:OutputBytesPerCell"] = OutputBytesPerCell.ToString(System.Globalization.CultureInfo.InvariantCulture),

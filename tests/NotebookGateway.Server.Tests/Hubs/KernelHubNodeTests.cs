@@ -22,8 +22,9 @@ public sealed class KernelHubNodeTests(HubGatewayFixture fixture, ITestOutputHel
             ["GATEWAY_URL"] = Gateway.BaseUri.ToString(),
             ["GATEWAY_TOKEN"] = HubGatewayFixture.AliceToken,
             ["GATEWAY_OTHER_TOKEN"] = HubGatewayFixture.BobToken,
+            ["GATEWAY_ONE_CONNECTION_TOKEN"] = HubGatewayFixture.CarolToken,
             ["GATEWAY_OTHER_MAX_KERNELS"] = HubGatewayFixture.BobMaxKernels.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["GATEWAY_OUTPUT_BYTES_PER_CELL"] = HubGatewayFixture.OutputBytesPerCell.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }, RunTimeout, minimumPassed: 15);
+        }, RunTimeout, minimumPassed: 16);
     }
 }
