@@ -74,7 +74,7 @@ public abstract class GatewayFixture : IAsyncLifetime
     }
 }
 
-/// <summary>The gateway as configured in gateway.json.</summary>
+/// <summary>The gateway as configured in gateway.json (but for the per-user rates, off in every test gateway: see GatewayProcess).</summary>
 public sealed class DefaultGatewayFixture : GatewayFixture;
 
 /// <summary>Listing on: what JupyterLab-style clients (which poll GET /api/kernels and /api/sessions) need.</summary>

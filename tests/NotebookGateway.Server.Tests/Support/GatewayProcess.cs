@@ -136,6 +136,12 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             [GatewaySettings.SandboxOwner] = owner,
             [GatewaySettings.SandboxSocketRoot] = root.Combine("sockets"),
             [GatewaySettings.SandboxWorkspaceRoot] = root.Combine("workspaces"),
+            // A collection's tests all act as one user, far faster than any person: the per-user rates of gateway.json
+            // would refuse them at random depending on test order. Rate-limit tests set per-user limits of their own.
+            ["RateLimits:KernelStartsPerMinute"] = "0",
+            ["RateLimits:ExecuteRequestsPerMinute"] = "0",
+            ["RateLimits:WebSocketConnectionsPerMinute"] = "0",
+            ["RateLimits:ConcurrentWebSockets"] = "0",
         };
         foreach (var (key, value) in settings)
         {
