@@ -14,6 +14,9 @@ public interface IExecutionObserver
     /// <summary>An execute_request from a client: null lets it through, a refusal is answered in its place.</summary>
     ExecutionRefusal? Admit(JupyterMessage request);
 
+    /// <summary>An execute_request the gateway refused before <see cref="Admit"/> (e.g. the owner's execute rate); <paramref name="limit"/> names why.</summary>
+    void OnRefused(JupyterMessage request, string limit);
+
     /// <summary>Every iopub message of the kernel (status busy/idle mark a cell's start and end).</summary>
     void OnIOPub(JupyterMessage message);
 

@@ -140,7 +140,20 @@ public sealed partial class KernelChannels
             Touch(); // polling does not count as activity
         }
         // Over the owner's execute rate or the execution limits: the cell ends with the reason, the socket stays open.
-        if (message.MsgType == MessageTypes.ExecuteRequest && (_executeGate?.Check(message) ?? Executions?.Admit(message)) is { } refusal)
+        ExecutionRefusal? refusal = null;
+        if (message.MsgType == MessageTypes.ExecuteRequest)
+        {
+            refusal = _executeGate?.Check(message);
+            if (refusal is not null)
+            {
+                Executions?.OnRefused(message, "rate");
+            }
+            else
+            {
+                refusal = Executions?.Admit(message);
+            }
+        }
+        if (refusal is not null)
         {
             foreach (JupyterMessage iopub in refusal.IOPub)
             {

@@ -67,9 +67,7 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
 
     public ExecutionRefusal? Admit(JupyterMessage request)
     {
-        string code = request.GetContentString("code") ?? "";
-        byte[] utf8 = Encoding.UTF8.GetBytes(code);
-        var cell = new Cell(request.MsgId, request.HeaderJson, Convert.ToHexStringLower(SHA256.HashData(utf8)), utf8.Length, _services.Time.GetTimestamp());
+        Cell cell = NewCell(request);
         double wait;
         lock (_lock)
         {
@@ -86,6 +84,8 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
         Complete(cell, "refused", "cpu", TimeSpan.Zero);
         return ExecutionRefusal.Create(request, "ExecutionRefused", text);
     }
+
+    public void OnRefused(JupyterMessage request, string limit) => Complete(NewCell(request), "refused", limit, TimeSpan.Zero);
 
     public void OnIOPub(JupyterMessage message)
     {
@@ -286,6 +286,13 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
             Outcome = outcome,
             Limit = limit,
         });
+    }
+
+    /// <summary>A cell for <paramref name="request"/>: the hash and size of its code, never the code.</summary>
+    private Cell NewCell(JupyterMessage request)
+    {
+        byte[] utf8 = Encoding.UTF8.GetBytes(request.GetContentString("code") ?? "");
+        return new Cell(request.MsgId, request.HeaderJson, Convert.ToHexStringLower(SHA256.HashData(utf8)), utf8.Length, _services.Time.GetTimestamp());
     }
 
     private static string Seconds(double seconds) => string.Create(CultureInfo.InvariantCulture, $"{seconds:0.###} s");

@@ -174,7 +174,7 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Completion_WritesOneAuditRecordWithTheCodeHashAndNeverTheCode()
+    public async Task CompletionAndRefusal_WriteOneAuditRecordEachWithTheCodeHashAndNeverTheCode()
     {
         string path = Path.Combine(_cgroupRoot, "audit.jsonl");
         var audit = new AuditLog(Options.Create(new AuditOptions { Path = path }), NullLogger<AuditLog>.Instance);
@@ -192,12 +192,14 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
         monitor.OnIOPub(Status("busy", slow));
         _time.Advance(TimeSpan.FromSeconds(1));
         monitor.OnReply(Reply(slow, "error"));
+        JupyterMessage limited = Request("1 + 1");
+        monitor.OnRefused(limited, "rate"); // refused by the owner's execute rate before it was admitted
         await audit.StopAsync(CancellationToken.None);
 
         string text = await File.ReadAllTextAsync(path);
         Assert.DoesNotContain("secret-marker", text, StringComparison.Ordinal);
         JsonObject[] lines = [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => (JsonObject)JsonNode.Parse(l)!)];
-        Assert.Equal(2, lines.Length);
+        Assert.Equal(3, lines.Length);
         Assert.Equal("ok", (string?)lines[0]["outcome"]);
         Assert.Equal("alice", (string?)lines[0]["user"]);
         Assert.Equal("k1", (string?)lines[0]["kernel_id"]);
@@ -209,6 +211,10 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
         Assert.Null(lines[0]["limit"]);
         Assert.Equal("timeout", (string?)lines[1]["outcome"]);
         Assert.Equal("wall_clock", (string?)lines[1]["limit"]);
+        Assert.Equal("refused", (string?)lines[2]["outcome"]);
+        Assert.Equal("rate", (string?)lines[2]["limit"]);
+        Assert.Equal(limited.MsgId, (string?)lines[2]["msg_id"]);
+        Assert.Equal(Sha256("1 + 1"), (string?)lines[2]["code_sha256"]);
     }
 
     private ExecutionMonitor Monitor(ExecutionOptions options, AuditLog? audit = null, double specCellTimeoutSeconds = 0)
