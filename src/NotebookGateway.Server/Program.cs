@@ -1,13 +1,21 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using NotebookGateway.Jupyter.WebSocket;
+using NotebookGateway.Kernels.Options;
+using NotebookGateway.Server;
+using NotebookGateway.Server.Access;
 using NotebookGateway.Server.Api;
+using NotebookGateway.Server.Audit;
 using NotebookGateway.Server.Channels;
 using NotebookGateway.Server.Configuration;
+using NotebookGateway.Server.Culling;
+using NotebookGateway.Server.Execution;
 using NotebookGateway.Server.Hubs;
 using NotebookGateway.Server.Kernels;
+using NotebookGateway.Server.Logging;
 using NotebookGateway.Server.Metrics;
-using NotebookGateway.Server;
+using NotebookGateway.Server.Quotas;
+using NotebookGateway.Server.RateLimiting;
 using NotebookGateway.Server.Security;
 using NotebookGateway.Server.Web;
 
@@ -33,26 +41,26 @@ builder.Configuration.AddJsonFile(configPath, optional: false, reloadOnChange: f
 builder.Configuration.AddEnvironmentVariables("NBGW_");
 // Request lines carry ?token=: keep the framework's request logging out of the logs.
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-NotebookGateway.Server.Logging.ConsoleLogging.Apply(builder.Logging, builder.Configuration);
+ConsoleLogging.Apply(builder.Logging, builder.Configuration);
 
 // Bound here; validated below, all sections at once, before anything starts.
 builder.Services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.Section));
 builder.Services.AddOptions<ChannelOptions>().Bind(builder.Configuration.GetSection(ChannelOptions.Section));
 // Before the sandbox manager: hosted services stop in reverse order, so the audit log drains after the kernels are gone.
-NotebookGateway.Server.Execution.ExecutionServiceCollectionExtensions.AddExecutionLimits(builder.Services, builder.Configuration);
+builder.Services.AddExecutionLimits(builder.Configuration);
 builder.Services.AddSandboxKernels(builder.Configuration);
 builder.Services.AddSingleton<GatewayKernelRegistry>();
 builder.Services.AddSingleton<SessionStore>();
 builder.Services.AddSingleton<KernelStarter>();
 builder.Services.AddKernelHub(builder.Configuration);
-builder.Services.AddOptions<NotebookGateway.Server.Quotas.QuotaOptions>().Bind(builder.Configuration.GetSection(NotebookGateway.Server.Quotas.QuotaOptions.Section));
-builder.Services.AddSingleton<NotebookGateway.Server.Quotas.KernelQuotas>();
-builder.Services.AddOptions<NotebookGateway.Server.Culling.CullingOptions>().Bind(builder.Configuration.GetSection(NotebookGateway.Server.Culling.CullingOptions.Section));
-builder.Services.AddHostedService<NotebookGateway.Server.Culling.KernelCuller>();
+builder.Services.AddOptions<QuotaOptions>().Bind(builder.Configuration.GetSection(QuotaOptions.Section));
+builder.Services.AddSingleton<KernelQuotas>();
+builder.Services.AddOptions<CullingOptions>().Bind(builder.Configuration.GetSection(CullingOptions.Section));
+builder.Services.AddHostedService<KernelCuller>();
 builder.Services.AddGatewayMetrics(builder.Configuration);
-builder.Services.AddOptions<NotebookGateway.Server.RateLimiting.RateLimitOptions>().Bind(builder.Configuration.GetSection(NotebookGateway.Server.RateLimiting.RateLimitOptions.Section));
-builder.Services.AddSingleton<NotebookGateway.Server.RateLimiting.GatewayRateLimiter>();
-builder.Services.AddSingleton<NotebookGateway.Server.RateLimiting.BadTokenThrottle>();
+builder.Services.AddOptions<RateLimitOptions>().Bind(builder.Configuration.GetSection(RateLimitOptions.Section));
+builder.Services.AddSingleton<GatewayRateLimiter>();
+builder.Services.AddSingleton<BadTokenThrottle>();
 builder.Services.AddSingleton(sp => new WebSocketMessageCodec(new WebSocketCodecOptions
 {
     MaxFrameBytes = sp.GetRequiredService<IOptions<ChannelOptions>>().Value.MaxClientMessageBytes,
@@ -65,35 +73,26 @@ List<UserOptions> users;
 KernelHubOptions hubOptions;
 try
 {
-    gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
-    var channels = builder.Configuration.GetSection(ChannelOptions.Section).Get<ChannelOptions>() ?? new ChannelOptions();
-    var sandbox = builder.Configuration.GetSection(NotebookGateway.Kernels.Options.SandboxOptions.SectionName)
-        .Get<NotebookGateway.Kernels.Options.SandboxOptions>() ?? new NotebookGateway.Kernels.Options.SandboxOptions();
-    metricsOptions = builder.Configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new MetricsOptions();
+    gateway = Bound<GatewayOptions>(GatewayOptions.Section);
+    metricsOptions = Bound<MetricsOptions>(MetricsOptions.Section);
     users = builder.Configuration.GetSection(UserOptions.Section).Get<List<UserOptions>>() ?? [];
-    hubOptions = builder.Configuration.GetSection(KernelHubOptions.Section).Get<KernelHubOptions>() ?? new KernelHubOptions();
+    hubOptions = Bound<KernelHubOptions>(KernelHubOptions.Section);
+    var specAccess = Bound<KernelSpecAccessOptions>(KernelSpecAccessOptions.Section);
     var failures = new List<string>();
     failures.AddRange(new GatewayOptionsValidator().Validate(null, gateway).Failures ?? []);
-    failures.AddRange(new ChannelOptionsValidator().Validate(null, channels).Failures ?? []);
-    failures.AddRange(new NotebookGateway.Kernels.Options.SandboxOptionsValidator().Validate(null, sandbox).Failures ?? []);
+    failures.AddRange(new ChannelOptionsValidator().Validate(null, Bound<ChannelOptions>(ChannelOptions.Section)).Failures ?? []);
+    failures.AddRange(new SandboxOptionsValidator().Validate(null, Bound<SandboxOptions>(SandboxOptions.SectionName)).Failures ?? []);
     failures.AddRange(new MetricsOptionsValidator().Validate(null, metricsOptions).Failures ?? []);
     failures.AddRange(UsersValidator.Validate(users));
     failures.AddRange(new KernelHubOptionsValidator().Validate(null, hubOptions).Failures ?? []);
-    failures.AddRange((builder.Configuration.GetSection(NotebookGateway.Server.Quotas.QuotaOptions.Section).Get<NotebookGateway.Server.Quotas.QuotaOptions>()
-        ?? new NotebookGateway.Server.Quotas.QuotaOptions()).Validate());
-    failures.AddRange((builder.Configuration.GetSection(NotebookGateway.Server.Culling.CullingOptions.Section).Get<NotebookGateway.Server.Culling.CullingOptions>()
-        ?? new NotebookGateway.Server.Culling.CullingOptions()).Validate());
-    failures.AddRange((builder.Configuration.GetSection(NotebookGateway.Server.RateLimiting.RateLimitOptions.Section).Get<NotebookGateway.Server.RateLimiting.RateLimitOptions>()
-        ?? new NotebookGateway.Server.RateLimiting.RateLimitOptions()).Validate());
-    var specAccess = builder.Configuration.GetSection(NotebookGateway.Server.Access.KernelSpecAccessOptions.Section).Get<NotebookGateway.Server.Access.KernelSpecAccessOptions>()
-        ?? new NotebookGateway.Server.Access.KernelSpecAccessOptions();
+    failures.AddRange(Bound<QuotaOptions>(QuotaOptions.Section).Validate());
+    failures.AddRange(Bound<CullingOptions>(CullingOptions.Section).Validate());
+    failures.AddRange(Bound<RateLimitOptions>(RateLimitOptions.Section).Validate());
     failures.AddRange(specAccess.Validate());
-    builder.Services.AddSingleton(new NotebookGateway.Server.Access.KernelSpecAccess(specAccess, users));
-    failures.AddRange((builder.Configuration.GetSection(NotebookGateway.Server.Execution.ExecutionOptions.Section).Get<NotebookGateway.Server.Execution.ExecutionOptions>()
-        ?? new NotebookGateway.Server.Execution.ExecutionOptions()).Validate());
-    failures.AddRange((builder.Configuration.GetSection(NotebookGateway.Server.Audit.AuditOptions.Section).Get<NotebookGateway.Server.Audit.AuditOptions>()
-        ?? new NotebookGateway.Server.Audit.AuditOptions()).Validate());
-    failures.AddRange(NotebookGateway.Server.Logging.ConsoleLogging.Validate(builder.Configuration));
+    failures.AddRange(Bound<ExecutionOptions>(ExecutionOptions.Section).Validate());
+    failures.AddRange(Bound<AuditOptions>(AuditOptions.Section).Validate());
+    failures.AddRange(ConsoleLogging.Validate(builder.Configuration));
+    builder.Services.AddSingleton(new KernelSpecAccess(specAccess, users));
     if (failures.Count > 0)
     {
         Console.Error.WriteLine($"{configPath} is invalid:\n  " + string.Join("\n  ", failures));
@@ -117,7 +116,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 });
 
 var app = builder.Build();
-var badTokens = app.Services.GetRequiredService<NotebookGateway.Server.RateLimiting.BadTokenThrottle>();
+var badTokens = app.Services.GetRequiredService<BadTokenThrottle>();
 app.UseGatewayMetrics(metricsOptions);
 
 // Every error is {reason, message}; nothing about the exception reaches the client.
@@ -188,7 +187,7 @@ app.MapFallback("{*path}", () => JsonErrors.Create(StatusCodes.Status404NotFound
 
 await app.StartAsync();
 string url = $"http://{gateway.Listen}{gateway.BaseUrl}";
-if (NotebookGateway.Server.Logging.ConsoleLogging.IsJson(builder.Configuration))
+if (ConsoleLogging.IsJson(builder.Configuration))
 {
     // Stdout stays one JSON object per line, and the token never reaches a log shipper: a generated one goes to stderr.
     ServerLog.Listening(app.Logger, url);
@@ -206,3 +205,6 @@ else
 }
 await app.WaitForShutdownAsync();
 return 0;
+
+// A configuration section bound to its options type (defaults when the section is absent).
+T Bound<T>(string section) where T : new() => builder.Configuration.GetSection(section).Get<T>() ?? new T();

@@ -97,8 +97,7 @@ public sealed partial class KernelChannels
     }
 
     /// <summary>A stderr notice (no parent) to every client, e.g. why the gateway is about to shut the kernel down.</summary>
-    public void PublishNotice(string text) =>
-        Broadcast(new ChannelMessage(OutputLimiter.Notice(ReadOnlyMemory<byte>.Empty, KernelId, text), MessageChannel.IOPub));
+    public void PublishNotice(string text) => PublishCellNotice(ReadOnlyMemory<byte>.Empty, text);
 
     /// <summary>A stderr notice to every client in the cell whose request header is <paramref name="parentHeaderJson"/>.</summary>
     public void PublishCellNotice(ReadOnlyMemory<byte> parentHeaderJson, string text) =>
@@ -215,12 +214,15 @@ public sealed partial class KernelChannels
 
     private void OnIOPub(JupyterMessage message)
     {
-        Executions?.OnIOPub(message);
         if (message.MsgType == MessageTypes.Status)
         {
             if (message.GetContentString("execution_state") is { } state)
             {
                 Volatile.Write(ref _executionState, state);
+                if (message.ParentMsgId is { } parent)
+                {
+                    Executions?.OnStatus(parent, state);
+                }
             }
         }
         else
@@ -281,7 +283,14 @@ public sealed partial class KernelChannels
             // iopub reaches every session through the fan-out.
         }
 
-        public void OnStdin(JupyterMessage message) => session.Enqueue(new ChannelMessage(message, MessageChannel.Stdin));
+        public void OnStdin(JupyterMessage message)
+        {
+            if (message.MsgType == MessageTypes.InputRequest)
+            {
+                session.SetPendingInputRequest(message); // the parent of the client's input_reply, whatever its transport
+            }
+            session.Enqueue(new ChannelMessage(message, MessageChannel.Stdin));
+        }
     }
 
     private static partial class Log

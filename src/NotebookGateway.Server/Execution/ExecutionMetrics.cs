@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Server.Kernels;
@@ -17,7 +16,7 @@ public sealed class ExecutionMetrics : IDisposable
     private static readonly double[] DurationBuckets = [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600, 1800, 3600];
 
     private readonly Meter _meter;
-    private readonly ConcurrentDictionary<string, GatewayKernel> _kernels = new(StringComparer.Ordinal);
+    private Func<IEnumerable<GatewayKernel>> _kernels = () => [];
     private readonly ContainerCgroup _cgroup;
 
     public ExecutionMetrics(ContainerCgroup cgroup)
@@ -47,14 +46,13 @@ public sealed class ExecutionMetrics : IDisposable
 
     public Counter<long> OutputTruncations { get; }
 
-    public void Track(GatewayKernel kernel) => _kernels[kernel.Id] = kernel;
-
-    public void Untrack(string kernelId) => _kernels.TryRemove(kernelId, out _);
+    /// <summary>Where the per-kernel instruments find the gateway's kernels (the registry's own list, set once by it).</summary>
+    public void Observe(Func<IEnumerable<GatewayKernel>> kernels) => _kernels = kernels;
 
     public void Dispose() => _meter.Dispose();
 
     private IEnumerable<Measurement<long>> ObserveRunning() =>
-        _kernels.Values.Where(k => k.Sandbox.State == SandboxKernelState.Running)
+        _kernels().Where(k => k.Sandbox.State == SandboxKernelState.Running)
             .GroupBy(k => (k.Sandbox.Spec.Name, k.Owner))
             .Select(g => new Measurement<long>(g.Count(), new("kernel_name", g.Key.Name), new("user", g.Key.Owner)));
 
@@ -67,7 +65,7 @@ public sealed class ExecutionMetrics : IDisposable
     /// <summary>One measurement per running kernel whose container's cgroup answers <paramref name="read"/>.</summary>
     private IEnumerable<Measurement<T>> PerKernel<T>(Func<string, T?> read) where T : struct
     {
-        foreach (GatewayKernel kernel in _kernels.Values)
+        foreach (GatewayKernel kernel in _kernels())
         {
             if (kernel.Sandbox.ContainerId is { } container && read(container) is { } value)
             {

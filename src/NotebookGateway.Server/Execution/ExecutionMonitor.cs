@@ -87,13 +87,8 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
 
     public void OnRefused(JupyterMessage request, string limit) => Complete(NewCell(request), "refused", limit, TimeSpan.Zero);
 
-    public void OnIOPub(JupyterMessage message)
+    public void OnStatus(string parent, string state)
     {
-        if (message.MsgType != MessageTypes.Status || message.ParentMsgId is not { } parent)
-        {
-            return;
-        }
-        string? state = message.GetContentString("execution_state");
         lock (_lock)
         {
             if (state == ExecutionStates.Busy && _cells.TryGetValue(parent, out Cell? cell) && cell.StartedAt is null)
@@ -138,7 +133,6 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
 
     public void OnOutputLimited() => _services.Metrics.OutputTruncations.Add(1);
 
-    /// <summary>The kernel restarted or died: cells still waiting for a reply will never get one.</summary>
     public void OnKernelReset()
     {
         List<Cell> ended;
@@ -273,6 +267,10 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
         {
             _services.Metrics.Duration.Record(duration.TotalSeconds);
         }
+        if (!_services.Audit.Enabled)
+        {
+            return;
+        }
         _services.Audit.Write(new AuditRecord
         {
             Time = _services.Time.GetUtcNow(),
@@ -288,9 +286,13 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
         });
     }
 
-    /// <summary>A cell for <paramref name="request"/>: the hash and size of its code, never the code.</summary>
+    /// <summary>A cell for <paramref name="request"/>: the hash and size of its code (for the audit log only), never the code.</summary>
     private Cell NewCell(JupyterMessage request)
     {
+        if (!_services.Audit.Enabled)
+        {
+            return new Cell(request.MsgId, request.HeaderJson, "", 0, _services.Time.GetTimestamp()); // no parse, no hash on the relay path
+        }
         byte[] utf8 = Encoding.UTF8.GetBytes(request.GetContentString("code") ?? "");
         return new Cell(request.MsgId, request.HeaderJson, Convert.ToHexStringLower(SHA256.HashData(utf8)), utf8.Length, _services.Time.GetTimestamp());
     }

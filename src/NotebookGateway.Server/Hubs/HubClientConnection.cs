@@ -38,10 +38,6 @@ public sealed class HubClientConnection : IClientConnection, IDisposable
             // Checked before every read: after a close, what is left belongs to the stream that replaced this one.
             while (!linked.IsCancellationRequested && session.Outbox.TryRead(out ChannelMessage message))
             {
-                if (message.Channel == MessageChannel.Stdin && message.Message.MsgType == MessageTypes.InputRequest)
-                {
-                    session.SetPendingInputRequest(message.Message);
-                }
                 yield return Encode(message);
             }
         }

@@ -1,4 +1,5 @@
 using NotebookGateway.Server.Api;
+using NotebookGateway.Server.Security;
 
 namespace NotebookGateway.Server.Hubs;
 
@@ -24,7 +25,7 @@ public static class HubOrigins
         {
             return OriginDecision.NoCorsNeeded;
         }
-        if (Uri.TryCreate(origin, UriKind.Absolute, out Uri? uri) && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase))
+        if (OriginPolicy.IsSameOrigin(request, origin))
         {
             return OriginDecision.NoCorsNeeded;
         }

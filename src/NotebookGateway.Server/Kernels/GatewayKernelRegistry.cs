@@ -26,7 +26,6 @@ public sealed partial class GatewayKernelRegistry : IDisposable
     private readonly GatewayRateLimiter _rateLimiter;
     private readonly ChannelOptions _channelOptions;
     private readonly ExecutionServices _executions;
-    private readonly ConcurrentDictionary<string, ExecutionMonitor> _monitors = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
@@ -46,6 +45,7 @@ public sealed partial class GatewayKernelRegistry : IDisposable
         _loggers = loggers;
         _logger = loggers.CreateLogger<GatewayKernelRegistry>();
         _manager.KernelStateChanged += OnStateChanged;
+        _executions.Metrics.Observe(() => _kernels.Values);
     }
 
     public SandboxKernelManager Manager => _manager;
@@ -133,13 +133,10 @@ public sealed partial class GatewayKernelRegistry : IDisposable
 
     public async Task ShutdownAsync(GatewayKernel kernel, CancellationToken cancellationToken)
     {
-        if (!_kernels.TryRemove(kernel.Id, out _))
+        if (!Forget(kernel))
         {
             return;
         }
-        _quotas.ReleaseKernel(kernel.Id);
-        _quotas.ReleaseWorkspace(ImplicitWorkspace(kernel.Id));
-        DetachMonitor(kernel.Id);
         try
         {
             await _manager.ShutdownKernelAsync(kernel.Id, cancellationToken).ConfigureAwait(false);
@@ -169,24 +166,26 @@ public sealed partial class GatewayKernelRegistry : IDisposable
     private static string ImplicitWorkspace(string kernelId) => "kernel:" + kernelId;
 
     /// <summary>Execution limits for the kernel: a cell over a limit is interrupted, then the kernel restarted.</summary>
-    private void AttachMonitor(GatewayKernel kernel)
-    {
-        ExecutionMonitor monitor = _executions.CreateMonitor(kernel,
+    private void AttachMonitor(GatewayKernel kernel) =>
+        kernel.Channels.Executions = _executions.CreateMonitor(kernel,
             interrupt: () => InterruptAsync(kernel, CancellationToken.None),
             restart: () => RestartAsync(kernel, CancellationToken.None));
-        _monitors[kernel.Id] = monitor;
-        kernel.Channels.Executions = monitor;
-        _executions.Metrics.Track(kernel);
-    }
 
-    private void DetachMonitor(string kernelId)
+    /// <summary>
+    /// Removes a kernel that is going away (shut down, or stopped on its own) and gives back everything it held: its
+    /// quota slots and its execution monitor. False when another path removed it first.
+    /// </summary>
+    private bool Forget(GatewayKernel kernel)
     {
-        _executions.Metrics.Untrack(kernelId);
-        if (_monitors.TryRemove(kernelId, out ExecutionMonitor? monitor))
+        if (!_kernels.TryRemove(kernel.Id, out _))
         {
-            monitor.OnKernelReset();
-            monitor.Dispose();
+            return false;
         }
+        _quotas.ReleaseKernel(kernel.Id);
+        _quotas.ReleaseWorkspace(ImplicitWorkspace(kernel.Id));
+        kernel.Channels.Executions?.OnKernelReset();
+        kernel.Channels.Executions?.Dispose();
+        return true;
     }
 
     private void OnStateChanged(object? sender, KernelStateChangedEventArgs e)
@@ -204,20 +203,17 @@ public sealed partial class GatewayKernelRegistry : IDisposable
                     break;
                 case SandboxKernelState.Restarting:
                     kernel.Channels.Unbind();
-                    (kernel.Channels.Executions as ExecutionMonitor)?.OnKernelReset();
+                    kernel.Channels.Executions?.OnKernelReset();
                     kernel.Channels.PublishLifecycleStatus("restarting");
                     break;
                 case SandboxKernelState.Dead:
                     kernel.Channels.Unbind();
-                    (kernel.Channels.Executions as ExecutionMonitor)?.OnKernelReset();
+                    kernel.Channels.Executions?.OnKernelReset();
                     kernel.Channels.PublishLifecycleStatus("dead");
                     Log.KernelDied(_logger, e.Kernel.Id, e.Reason ?? "unknown");
                     break;
                 case SandboxKernelState.Stopped:
-                    _quotas.ReleaseKernel(e.Kernel.Id);
-                    _quotas.ReleaseWorkspace(ImplicitWorkspace(e.Kernel.Id));
-                    DetachMonitor(e.Kernel.Id);
-                    if (_kernels.TryRemove(e.Kernel.Id, out _))
+                    if (Forget(kernel))
                     {
                         _ = kernel.Channels.CloseAllAsync("the kernel stopped");
                     }

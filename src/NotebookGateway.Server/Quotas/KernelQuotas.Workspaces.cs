@@ -26,10 +26,9 @@ public sealed partial class KernelQuotas
             {
                 return null;
             }
-            long used = _workspaces.Values.Where(w => w.User == user).Sum(w => w.Bytes);
-            int count = _workspaces.Values.Count(w => w.User == user);
+            Usage usage = UsageOf(user);
             string? refusal =
-                Exceeds(limits.MaxWorkspaceMiB, (double)(used + bytes) / MiB) ? $"A limit of {limits.MaxWorkspaceMiB} MiB of workspace disk per user is set; user '{user}' has {used / MiB} MiB reserved by {count} workspaces and this one needs {bytes / MiB} MiB."
+                Exceeds(limits.MaxWorkspaceMiB, (double)(usage.WorkspaceBytes + bytes) / MiB) ? $"A limit of {limits.MaxWorkspaceMiB} MiB of workspace disk per user is set; user '{user}' has {usage.WorkspaceBytes / MiB} MiB reserved by {usage.Workspaces} workspaces and this one needs {bytes / MiB} MiB."
                 : Exceeds(_options.Global.MaxWorkspaceMiB, (double)(_globalWorkspaceBytes + bytes) / MiB) ? $"The gateway's limit of {_options.Global.MaxWorkspaceMiB} MiB of workspace disk is reached ({_globalWorkspaceBytes / MiB} MiB reserved; this one needs {bytes / MiB} MiB)."
                 : null;
             if (refusal is not null)
@@ -38,6 +37,8 @@ public sealed partial class KernelQuotas
                 return refusal;
             }
             _workspaces[workspaceId] = (user, bytes);
+            usage.Workspaces++;
+            usage.WorkspaceBytes += bytes;
             _globalWorkspaceBytes += bytes;
             reserved = true;
             return null;
@@ -51,6 +52,9 @@ public sealed partial class KernelQuotas
         {
             if (_workspaces.Remove(workspaceId, out var entry))
             {
+                Usage usage = UsageOf(entry.User);
+                usage.Workspaces--;
+                usage.WorkspaceBytes -= entry.Bytes;
                 _globalWorkspaceBytes -= entry.Bytes;
             }
         }
@@ -61,7 +65,7 @@ public sealed partial class KernelQuotas
     {
         lock (_lock)
         {
-            return _workspaces.Values.Where(w => w.User == user).Sum(w => w.Bytes);
+            return UsageOf(user).WorkspaceBytes;
         }
     }
 }

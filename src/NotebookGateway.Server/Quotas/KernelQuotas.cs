@@ -123,5 +123,9 @@ public sealed partial class KernelQuotas
         public int MemoryMiB { get; set; }
 
         public double Cpus { get; set; }
+
+        public int Workspaces { get; set; }
+
+        public long WorkspaceBytes { get; set; }
     }
 }

@@ -80,7 +80,7 @@ public sealed partial class BadTokenThrottle : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3501, Level = LogLevel.Warning, Message = "Address {Address} sent more than {Attempts} wrong tokens in {WindowSeconds} s: its requests get 429 for a while")]
+        [LoggerMessage(EventId = 3701, Level = LogLevel.Warning, Message = "Address {Address} sent more than {Attempts} wrong tokens in {WindowSeconds} s: its requests get 429 for a while")]
         public static partial void AddressBlocked(ILogger logger, string address, int attempts, int windowSeconds);
     }
 }

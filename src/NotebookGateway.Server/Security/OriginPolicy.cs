@@ -19,7 +19,11 @@ public static class OriginPolicy
         {
             return true;
         }
-        return Uri.TryCreate(origin, UriKind.Absolute, out Uri? uri)
-            && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
+        return IsSameOrigin(request, origin);
     }
+
+    /// <summary>Whether <paramref name="origin"/> names the host the request was sent to (a page of the gateway itself).</summary>
+    public static bool IsSameOrigin(HttpRequest request, string origin) =>
+        Uri.TryCreate(origin, UriKind.Absolute, out Uri? uri)
+        && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
 }

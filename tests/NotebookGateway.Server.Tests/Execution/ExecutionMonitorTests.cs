@@ -47,7 +47,7 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
         Assert.Null(monitor.Admit(request));
         // Queued time does not count: the clock starts when the kernel goes busy on the cell.
         _time.Advance(TimeSpan.FromSeconds(30));
-        monitor.OnIOPub(Status("busy", request));
+        monitor.OnStatus(request.MsgId, "busy");
 
         _time.Advance(TimeSpan.FromSeconds(4.9));
         Assert.Equal(0, _interrupts);
@@ -61,7 +61,7 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
 
         // It stops within the grace period: no restart.
         monitor.OnReply(Reply(request, "error"));
-        monitor.OnIOPub(Status("idle", request));
+        monitor.OnStatus(request.MsgId, "idle");
         _time.Advance(TimeSpan.FromSeconds(10));
         Assert.Equal(0, _restarts);
         Assert.Empty(Drain());
@@ -74,7 +74,7 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
         using ExecutionMonitor monitor = Monitor(new ExecutionOptions { WallClockSecondsPerCell = 5, InterruptGraceSeconds = 2 });
         JupyterMessage request = Request("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True: pass");
         monitor.Admit(request);
-        monitor.OnIOPub(Status("busy", request));
+        monitor.OnStatus(request.MsgId, "busy");
 
         _time.Advance(TimeSpan.FromSeconds(5));
         _time.Advance(TimeSpan.FromSeconds(1.9));
@@ -96,7 +96,7 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
         using ExecutionMonitor monitor = Monitor(new ExecutionOptions { WallClockSecondsPerCell = 600 }, specCellTimeoutSeconds: 30);
         JupyterMessage request = Request("while True: pass");
         monitor.Admit(request);
-        monitor.OnIOPub(Status("busy", request));
+        monitor.OnStatus(request.MsgId, "busy");
 
         _time.Advance(TimeSpan.FromSeconds(30));
 
@@ -110,7 +110,7 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
         using ExecutionMonitor monitor = Monitor(new ExecutionOptions { WallClockSecondsPerCell = 0 }, specCellTimeoutSeconds: 600);
         JupyterMessage request = Request("while True: pass");
         monitor.Admit(request);
-        monitor.OnIOPub(Status("busy", request));
+        monitor.OnStatus(request.MsgId, "busy");
 
         _time.Advance(TimeSpan.FromDays(1));
 
@@ -125,7 +125,7 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
         _time.Advance(TimeSpan.FromSeconds(1));
         JupyterMessage request = Request("while True: pass");
         Assert.Null(monitor.Admit(request));
-        monitor.OnIOPub(Status("busy", request));
+        monitor.OnStatus(request.MsgId, "busy");
 
         SetCpu(1.5);
         _time.Advance(TimeSpan.FromSeconds(1));
@@ -136,7 +136,7 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
         Assert.Equal(1, _interrupts);
         Assert.Contains("used more than 2 s of CPU time in the last 10 s", Assert.Single(Drain()).GetContentString("text"), StringComparison.Ordinal);
         monitor.OnReply(Reply(request, "error"));
-        monitor.OnIOPub(Status("idle", request));
+        monitor.OnStatus(request.MsgId, "idle");
 
         JupyterMessage next = Request("print(1)");
         ExecutionRefusal refusal = Assert.IsType<ExecutionRefusal>(monitor.Admit(next));
@@ -184,12 +184,12 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
         JupyterMessage slow = Request("while True: pass");
 
         monitor.Admit(ok);
-        monitor.OnIOPub(Status("busy", ok));
+        monitor.OnStatus(ok.MsgId, "busy");
         _time.Advance(TimeSpan.FromSeconds(0.25));
         monitor.OnReply(Reply(ok, "ok"));
-        monitor.OnIOPub(Status("idle", ok));
+        monitor.OnStatus(ok.MsgId, "idle");
         monitor.Admit(slow);
-        monitor.OnIOPub(Status("busy", slow));
+        monitor.OnStatus(slow.MsgId, "busy");
         _time.Advance(TimeSpan.FromSeconds(1));
         monitor.OnReply(Reply(slow, "error"));
         JupyterMessage limited = Request("1 + 1");
@@ -247,9 +247,6 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
 
     private static JupyterMessage Request(string code) => JupyterMessage.Create(
         MessageTypes.ExecuteRequest, Encoding.UTF8.GetBytes(new JsonObject { ["code"] = code }.ToJsonString()), "client", "u");
-
-    private static JupyterMessage Status(string state, JupyterMessage parent) => JupyterMessage.Create(
-        MessageTypes.Status, Encoding.UTF8.GetBytes("{\"execution_state\":\"" + state + "\"}"), "kernel", "k", parent);
 
     private static JupyterMessage Reply(JupyterMessage parent, string status) => JupyterMessage.Create(
         MessageTypes.ExecuteReply, Encoding.UTF8.GetBytes("{\"status\":\"" + status + "\",\"execution_count\":1}"), "kernel", "k", parent);
