@@ -22,12 +22,23 @@ read -r passed failed skipped < <(awk '
     inside && /^ +Skipped: [0-9]+$/ { s += $2; next }
     { inside = 0 }
     END { printf "%d %d %d\n", p, f, s }' "$log")
+# The failures again at the very end, with the first lines of their messages, so a log read from its
+# tail (as CI shows it) names them.
+failures="$(awk '
+    /^ +Failed [^ ]+/ { print; shown = 0; want = 1; next }
+    want && /^ +(Error Message|Stack Trace):/ { if ($1 == "Stack") want = 0; else print; next }
+    want && shown < 12 { print; shown++ }' "$log")"
 rm -f "$log"
 # Files the tests keep for people (the live-cells browser test's screenshot), in the test output folders.
 for artifact in "$ROOT"/tests/*/bin/Release/net10.0/artifacts/*; do
     [ -e "$artifact" ] && echo "artifact: $artifact"
 done
 echo
+if [ -n "$failures" ]; then
+    echo "failed tests:"
+    echo "$failures"
+    echo
+fi
 echo "total: ${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
     exit 1

@@ -419,8 +419,13 @@ describe('kernel hub', () => {
 
   test('a kernel death is reported as status dead; Restart revives it', async () => {
     const before = stream.messages.length;
-    await hub.invoke('Execute', kernelId, clientId, 'import os\nos._exit(3)');
+    const fatal = await hub.invoke('Execute', kernelId, clientId, 'import os\nos._exit(3)');
     await stream.until(s => s.messages.slice(before).some(m => m.msg_type === 'status' && m.content.execution_state === 'dead'), 'status dead', KERNEL_START_MS);
+    // The kernel never answers the cell that ended it; the gateway does, so the cell finishes.
+    await stream.until(s => s.of(fatal).some(m => m.msg_type === 'execute_reply'), 'the execute_reply of the fatal cell');
+    const fatalReply = stream.of(fatal).find(m => m.msg_type === 'execute_reply');
+    assert.equal(fatalReply.content.status, 'error');
+    assert.equal(fatalReply.content.ename, 'KernelDied');
     await assert.rejects(hub.invoke('Execute', kernelId, clientId, '1'), /dead/);
     await within(hub.invoke('Restart', kernelId), KERNEL_START_MS, 'Restart after death');
     const msgId = await hub.invoke('Execute', kernelId, clientId, '6 * 7');

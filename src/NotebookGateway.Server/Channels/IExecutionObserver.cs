@@ -39,24 +39,28 @@ public sealed record ExecutionRefusal(IReadOnlyList<JupyterMessage> IOPub, Jupyt
     /// <summary>The refusal of <paramref name="request"/> with the error name <paramref name="errorName"/> and the reason <paramref name="text"/>.</summary>
     public static ExecutionRefusal Create(JupyterMessage request, string errorName, string text)
     {
-        JupyterMessage Make(string msgType, byte[] content)
-        {
-            MessageHeader header = MessageHeader.Create(msgType, request.Header.Session, "gateway");
-            return new JupyterMessage(header, header.ToJson(), request.HeaderJson, "{}"u8.ToArray(), content);
-        }
         string reason = text.Trim().TrimStart('[').TrimEnd(']'); // the notice keeps the brackets, the error value does not
-        JupyterMessage reply = Make(MessageTypes.ExecuteReply, MessageContentTypes.Serialize(new ExecuteReply
+        return new ExecutionRefusal(
+        [
+            Answer(request, MessageTypes.Status, MessageContentTypes.Serialize(new StatusContent { ExecutionState = ExecutionStates.Busy })),
+            OutputLimiter.Notice(request.HeaderJson, request.Header.Session, text.EndsWith('\n') ? text : text + "\n"),
+            Answer(request, MessageTypes.Status, MessageContentTypes.Serialize(new StatusContent { ExecutionState = ExecutionStates.Idle })),
+        ], ErrorReply(request, errorName, reason));
+    }
+
+    /// <summary>An error execute_reply to <paramref name="request"/> written by the gateway, with <paramref name="reason"/> as its value and traceback.</summary>
+    public static JupyterMessage ErrorReply(JupyterMessage request, string errorName, string reason) =>
+        Answer(request, MessageTypes.ExecuteReply, MessageContentTypes.Serialize(new ExecuteReply
         {
             Status = ReplyStatus.Error,
             EName = errorName,
             EValue = reason,
             Traceback = [reason],
         }));
-        return new ExecutionRefusal(
-        [
-            Make(MessageTypes.Status, MessageContentTypes.Serialize(new StatusContent { ExecutionState = ExecutionStates.Busy })),
-            OutputLimiter.Notice(request.HeaderJson, request.Header.Session, text.EndsWith('\n') ? text : text + "\n"),
-            Make(MessageTypes.Status, MessageContentTypes.Serialize(new StatusContent { ExecutionState = ExecutionStates.Idle })),
-        ], reply);
+
+    private static JupyterMessage Answer(JupyterMessage request, string msgType, byte[] content)
+    {
+        MessageHeader header = MessageHeader.Create(msgType, request.Header.Session, "gateway");
+        return new JupyterMessage(header, header.ToJson(), request.HeaderJson, "{}"u8.ToArray(), content);
     }
 }

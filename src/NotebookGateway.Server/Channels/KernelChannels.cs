@@ -22,6 +22,8 @@ public sealed partial class KernelChannels
     private readonly ILogger _logger;
     private readonly ExecuteRateGate? _executeGate;
     private readonly Lock _bindLock = new();
+    /// <summary>Executes whose run ended before the lifecycle said why (restarting or dead): answered when it does.</summary>
+    private readonly List<(ClientSession Session, JupyterMessage Request)> _unanswered = [];
     private OutputLimiter _limiter;
     private KernelClient? _client;
     private IDisposable? _subscription;
@@ -86,14 +88,27 @@ public sealed partial class KernelChannels
         }
     }
 
-    /// <summary>Tells every client the kernel's state (restarting, dead) with a status message that has no parent.</summary>
+    /// <summary>
+    /// Tells every client the kernel's state (restarting, dead) with a status message that has no parent, then answers
+    /// the executes that run left unfinished.
+    /// </summary>
     public void PublishLifecycleStatus(string state)
     {
-        Volatile.Write(ref _executionState, state);
+        List<(ClientSession Session, JupyterMessage Request)> unanswered;
+        lock (_bindLock)
+        {
+            Volatile.Write(ref _executionState, state);
+            unanswered = [.. _unanswered];
+            _unanswered.Clear();
+        }
         MessageHeader header = MessageHeader.Create(MessageTypes.Status, KernelId, "gateway");
         var status = new JupyterMessage(header, header.ToJson(), "{}"u8.ToArray(), "{}"u8.ToArray(),
             MessageContentTypes.Serialize(new StatusContent { ExecutionState = state }));
         Broadcast(new ChannelMessage(status, MessageChannel.IOPub));
+        foreach ((ClientSession session, JupyterMessage request) in unanswered)
+        {
+            session.Enqueue(new ChannelMessage(UnfinishedReply(request, state), MessageChannel.Shell));
+        }
     }
 
     /// <summary>A stderr notice (no parent) to every client, e.g. why the gateway is about to shut the kernel down.</summary>
@@ -176,13 +191,17 @@ public sealed partial class KernelChannels
             return;
         }
         // Failures (a reused msg_id, a kernel that died) end up in ForwardReplyAsync: they never break the socket.
-        _ = ForwardReplyAsync(client.RequestAsync(message, channel, new StdinToSession(session), CancellationToken.None), session, channel);
+        _ = ForwardReplyAsync(client, message, client.RequestAsync(message, channel, new StdinToSession(session), CancellationToken.None), session, channel);
     }
 
     /// <summary>Closes every transport (kernel deleted) and forgets all sessions.</summary>
     public async Task CloseAllAsync(string reason)
     {
         Unbind();
+        lock (_bindLock)
+        {
+            _unanswered.Clear();
+        }
         foreach (ClientSession session in _sessions.Values)
         {
             if (session.Current is { } connection)
@@ -194,7 +213,7 @@ public sealed partial class KernelChannels
         _sessions.Clear();
     }
 
-    private async Task ForwardReplyAsync(Task<JupyterMessage> reply, ClientSession session, MessageChannel channel)
+    private async Task ForwardReplyAsync(KernelClient run, JupyterMessage request, Task<JupyterMessage> reply, ClientSession session, MessageChannel channel)
     {
         try
         {
@@ -204,13 +223,45 @@ public sealed partial class KernelChannels
         }
         catch (Exception ex) when (ex is KernelDiedException or ObjectDisposedException or OperationCanceledException)
         {
-            // The kernel died or was replaced; clients learn that from the lifecycle status.
+            // The kernel died or was replaced: clients learn that from the lifecycle status, and an execute's sender
+            // also gets an error reply, so a client waiting for it (jupyter_client, nbclient) does not wait forever.
+            if (request.MsgType == MessageTypes.ExecuteRequest)
+            {
+                AnswerUnfinished(run, session, request);
+            }
         }
         catch (InvalidOperationException ex)
         {
             Log.RequestRefused(_logger, KernelId, ex.Message);
         }
     }
+
+    /// <summary>
+    /// Answers an execute that <paramref name="run"/> left unfinished once the lifecycle has said why: the end of a run may
+    /// be seen here before the restarting or dead status, or after the next run is already bound.
+    /// </summary>
+    private void AnswerUnfinished(KernelClient run, ClientSession session, JupyterMessage request)
+    {
+        string state;
+        lock (_bindLock)
+        {
+            state = ExecutionState;
+            if (_client is not null && !ReferenceEquals(_client, run))
+            {
+                state = ExecutionStates.Restarting; // a newer run is bound: this one was replaced
+            }
+            else if (state is not (ExecutionStates.Restarting or ExecutionStates.Dead))
+            {
+                _unanswered.Add((session, request));
+                return;
+            }
+        }
+        session.Enqueue(new ChannelMessage(UnfinishedReply(request, state), MessageChannel.Shell));
+    }
+
+    private static JupyterMessage UnfinishedReply(JupyterMessage request, string state) => state == ExecutionStates.Restarting
+        ? ExecutionRefusal.ErrorReply(request, "KernelRestarted", "the kernel was restarted before this cell finished; its variables are gone")
+        : ExecutionRefusal.ErrorReply(request, "KernelDied", "the kernel died before this cell finished; restart it to go on");
 
     private void OnIOPub(JupyterMessage message)
     {

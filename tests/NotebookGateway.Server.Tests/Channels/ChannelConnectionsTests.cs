@@ -58,15 +58,26 @@ public sealed class ChannelConnectionsTests(DefaultGatewayFixture fixture, ITest
     }
 
     [Fact]
-    public async Task A_dying_kernel_is_reported_as_restarting_or_dead_on_iopub()
+    public async Task A_dying_kernel_is_reported_as_restarting_or_dead_on_iopub_and_the_cell_gets_an_error_reply()
     {
         string kernel = await StartKernelAsync();
         KernelSocket socket = await ConnectAsync(kernel);
-        await socket.SendAsync(JupyterMessages.ExecuteRequest(socket.SessionId, "import os\nos._exit(1)"));
+        var request = JupyterMessages.ExecuteRequest(socket.SessionId, "import os\nos._exit(1)");
+        await socket.SendAsync(request);
         ReceivedFrame status = await socket.WaitForAsync(
             f => f.Channel == "iopub" && f.MsgType == "status" && f.ContentText("execution_state") is "restarting" or "dead",
             Timeouts.KernelStart, "status restarting or dead after the kernel process exited");
         Output.WriteLine($"reported: {status}");
+
+        // The kernel never answers the cell that killed it: the gateway does, so a client waiting for the reply stops waiting.
+        string msgId = JupyterMessages.MsgId(request);
+        ReceivedFrame reply = await socket.WaitForAsync(f => f.Channel == "shell" && f.MsgType == "execute_reply" && f.ParentMsgId == msgId,
+            Timeouts.Short, "the execute_reply of the cell that ended the kernel");
+        Assert.Equal("error", reply.ContentText("status"));
+        Assert.Equal(status.ContentText("execution_state") == "dead" ? "KernelDied" : "KernelRestarted", reply.ContentText("ename"));
+        Assert.Contains("before this cell finished", reply.ContentText("evalue"), StringComparison.Ordinal);
+        List<ReceivedFrame> frames = [.. socket.Frames];
+        Assert.True(frames.IndexOf(status) < frames.IndexOf(reply), "the reply came before the status that says why");
     }
 
     [Fact]

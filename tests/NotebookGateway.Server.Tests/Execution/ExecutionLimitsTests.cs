@@ -54,6 +54,11 @@ public sealed class ExecutionLimitsTests(ExecutionGatewayFixture fixture, ITestO
         var mine = socket.Frames.Where(f => f.ParentMsgId == msgId && f.MsgType == "stream").Select(f => f.ContentText("text")).ToList();
         Assert.Equal([StoppedNotice, RestartedNotice], mine);
         await socket.WaitForAsync(f => f.MsgType == "status" && f.ContentText("execution_state") == "restarting", Timeouts.Step, "restarting status");
+        // The killed run never answers the cell; the gateway does, after the restarting status.
+        ReceivedFrame reply = await socket.WaitForAsync(f => f.MsgType == "execute_reply" && f.ParentMsgId == msgId, Timeouts.Short, "the cell's execute_reply");
+        Assert.Equal("error", reply.ContentText("status"));
+        Assert.Equal("KernelRestarted", reply.ContentText("ename"));
+        Assert.Equal("the kernel was restarted before this cell finished; its variables are gone", reply.ContentText("evalue"));
         // A new kernel process: SIGINT is back to Python's default handler, and the kernel still exists under its id.
         await socket.KernelInfoResendingAsync(Timeouts.KernelStart, TimeSpan.FromSeconds(1));
         ExecuteResult after = await socket.ExecuteAsync("import signal\nsignal.getsignal(signal.SIGINT) is signal.default_int_handler", Timeouts.KernelStart);
