@@ -59,7 +59,7 @@ async function cleanUp(gateway, token, kernelsBefore) {
   }
 }
 
-/** A page of another origin embedding the script from `gateway`: plain text, HTML (opted in) and an error. */
+/** A page of another origin embedding the script from `gateway` (kernel started on load): plain text, HTML (opted in), an error, a slow cell. */
 function foreignPage(gateway, token) {
   const attribute = value => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
   return `<!doctype html>
@@ -75,7 +75,7 @@ for i in range(4):
     print(i, flush=True)
     time.sleep(0.5)</pre>
 <script src="${attribute(gateway)}static/live-cells.js" data-gateway="${attribute(gateway)}"
-        data-token="${attribute(token)}" data-session="/foreign-page" data-allow-html></script>
+        data-token="${attribute(token)}" data-session="/foreign-page" data-allow-html data-autostart></script>
 </body></html>`;
 }
 
@@ -171,8 +171,8 @@ describe('the demo page served by the gateway', () => {
   test('runs cells in one kernel: a variable, its use, a plot, an interrupted sleep and input()', async () => {
     const { page, log } = await newPage();
     await page.goto(`${GATEWAY_URL}demo/?token=${encodeURIComponent(GATEWAY_TOKEN)}`, { timeout: STEP_MS });
-    await page.locator('.live-cell').nth(4).waitFor({ timeout: STEP_MS });
-    assert.equal(await page.locator('.live-cell').count(), 5, 'the demo page has five cells');
+    await page.locator('.live-cell').nth(5).waitFor({ timeout: STEP_MS });
+    assert.equal(await page.locator('.live-cell').count(), 6, 'the demo page has six cells');
     assert.equal(await page.locator('#live-cells-kernel-status').getAttribute('data-state'), 'disconnected',
       'no kernel before the first Run');
 
@@ -221,6 +221,18 @@ describe('the demo page served by the gateway', () => {
     await waitForState(page, log, ask, 'done', STEP_MS);
     assert.match(await ask.output.innerText(), /Hello, Ada!/);
 
+    // The editable cell runs what the reader typed (Shift+Enter), line breaks included; the others stay read-only.
+    const own = cell(page, 5);
+    const code = own.root.locator('pre[data-executable]');
+    assert.equal(await code.evaluate(element => element.isContentEditable), true, 'the data-editable block is editable');
+    assert.equal(await page.locator('.live-cell').nth(1).locator('pre[data-executable]').evaluate(element => element.isContentEditable), false);
+    await code.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('for i in range(2):\n    print("edited", i)');
+    await page.keyboard.press('Shift+Enter');
+    await waitForState(page, log, own, 'done', STEP_MS);
+    assert.equal((await own.output.innerText()).trim(), 'edited 0\nedited 1');
+
     // All cells of the page share one kernel: the page's notebook session (path = the page's path) and no other new one.
     const sessions = (await api(GATEWAY_URL, GATEWAY_TOKEN, 'GET', 'api/sessions')).body.filter(s => s.path === '/demo/');
     assert.equal(sessions.length, 1, `one session for the page: ${JSON.stringify(sessions)}`);
@@ -250,6 +262,8 @@ describe('a page on another origin', () => {
     const kernelsBefore = await kernelIds(GATEWAY_URL, GATEWAY_TOKEN);
     const { page, log } = await newPage();
     await page.goto(`http://127.0.0.1:${FOREIGN_PORT}/refused.html`, { timeout: STEP_MS });
+    // data-autostart tries at once and fails the same way.
+    await page.locator('#live-cells-kernel-status[data-state="error"]').waitFor({ timeout: STEP_MS });
     const first = cell(page, 0);
     await first.run();
     await page.locator('#live-cells-kernel-status[data-state="error"]').waitFor({ timeout: STEP_MS });
@@ -269,6 +283,10 @@ describe('a page on another origin', () => {
     test('runs cells, rendering text as text, HTML only in a sandboxed iframe, errors without escapes', async () => {
       const { page, log } = await newPage();
       await page.goto(`http://127.0.0.1:${FOREIGN_PORT}/allowed.html`, { timeout: STEP_MS });
+      // data-autostart: the kernel starts with the page, before any Run.
+      await page.locator('#live-cells-kernel-status[data-state="idle"]').waitFor({ timeout: KERNEL_START_MS });
+      assert.equal((await kernelIds(CORS_GATEWAY_URL, CORS_GATEWAY_TOKEN)).filter(id => !kernelsBefore.includes(id)).length, 1,
+        'one kernel started on page load');
 
       const text = cell(page, 0);
       await text.run();

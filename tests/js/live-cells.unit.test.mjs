@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stripAnsi, validBase64 } from '../../web/live-cells/src/output.js';
-import { codeOf } from '../../web/live-cells/src/discovery.js';
+import { codeOf, isEditable } from '../../web/live-cells/src/discovery.js';
 import { describeError } from '../../web/live-cells/src/session.js';
 
 describe('stripAnsi', () => {
@@ -34,6 +34,17 @@ describe('codeOf', () => {
   });
   test('normalises CRLF line ends', () => {
     assert.equal(codeOf({ textContent: 'a = 1\r\nb = 2' }), 'a = 1\nb = 2');
+  });
+});
+
+describe('isEditable', () => {
+  const block = value => ({ getAttribute: name => (name === 'data-editable' ? value : null) });
+  test('follows the page\'s data-editable unless the block has its own', () => {
+    assert.equal(isEditable(block(null), false), false);
+    assert.equal(isEditable(block(null), true), true);
+    assert.equal(isEditable(block(''), false), true);
+    assert.equal(isEditable(block('false'), true), false);
+    assert.equal(isEditable(block(' FALSE '), true), false);
   });
 });
 

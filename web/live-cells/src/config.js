@@ -35,5 +35,6 @@ export function readConfig(script) {
     selector: element.getAttribute('data-selector') || DEFAULT_SELECTOR,
     allowHtml: flag(element, 'data-allow-html'),
     autostart: flag(element, 'data-autostart'),
+    editable: flag(element, 'data-editable'),
   };
 }

@@ -5,6 +5,8 @@ const STYLE_ID = 'live-cells-style';
 const CSS = `
 .live-cell { margin: 1em 0; }
 .live-cell > pre { margin-bottom: 0.25em; }
+.live-cell > [data-editable] { cursor: text; }
+.live-cell > [data-editable]:focus { outline: 2px solid #7aa7e0; outline-offset: 1px; }
 .live-cells-toolbar { display: flex; gap: 0.4em; align-items: center; font: 13px/1.4 system-ui, sans-serif; }
 .live-cells-toolbar button { font: inherit; padding: 0.1em 0.7em; cursor: pointer; }
 .live-cells-badge { font: 12px/1.4 system-ui, sans-serif; padding: 0.05em 0.6em; border-radius: 1em; background: #e8e8e8; color: #333; }

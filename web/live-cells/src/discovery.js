@@ -10,10 +10,38 @@ export function findCells(root, selector) {
  * indented, Python cares) and blank leading and trailing lines dropped.
  */
 export function codeOf(element) {
-  const lines = (element.textContent ?? '').replace(/\r\n?/g, '\n').split('\n');
+  // What the reader sees: an edited block's line breaks may be elements rather than characters.
+  const text = element.isContentEditable ? element.innerText : element.textContent;
+  const lines = (text ?? '').replace(/\r\n?/g, '\n').split('\n');
   while (lines.length > 0 && lines[0].trim() === '') lines.shift();
   while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
   const indents = lines.filter(line => line.trim() !== '').map(line => line.match(/^[ \t]*/)[0].length);
   const common = indents.length > 0 ? Math.min(...indents) : 0;
   return lines.map(line => line.slice(common)).join('\n');
+}
+
+/** Whether `block` becomes an editable cell: the page's data-editable, unless the block says data-editable="false", or the block's own. */
+export function isEditable(block, pageEditable) {
+  const own = block.getAttribute('data-editable');
+  return own === null ? pageEditable : own.trim().toLowerCase() !== 'false';
+}
+
+/** Lets the reader change the code of `block` (plain text only where the browser can) and run it with Shift+Enter. */
+export function makeEditable(block, run) {
+  try {
+    block.contentEditable = 'plaintext-only';
+  } catch {
+    block.contentEditable = 'true'; // browsers without plaintext-only; only the text is ever read
+  }
+  block.spellcheck = false;
+  block.dataset.editable = '';
+  block.setAttribute('role', 'textbox');
+  block.setAttribute('aria-multiline', 'true');
+  block.title = 'Edit the code; Shift+Enter runs it';
+  block.addEventListener('keydown', event => {
+    if (event.key === 'Enter' && event.shiftKey) {
+      event.preventDefault();
+      run();
+    }
+  });
 }

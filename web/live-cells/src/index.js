@@ -1,7 +1,7 @@
 // NotebookGateway live cells: turns the page's <pre data-executable> blocks into cells that run in one
 // sandboxed kernel per page. One <script> tag, configured by its data attributes (see config.js).
 import { readConfig } from './config.js';
-import { codeOf, findCells } from './discovery.js';
+import { codeOf, findCells, isEditable, makeEditable } from './discovery.js';
 import { buildCell, buildPageStatus, injectStyles, setBadge } from './controls.js';
 import { OutputArea, stripAnsi } from './output.js';
 import { KernelSession, describeError } from './session.js';
@@ -37,6 +37,7 @@ class Cell {
     this.parts.run.addEventListener('click', () => this.run());
     this.parts.interrupt.addEventListener('click', () => page.interrupt());
     this.parts.restart.addEventListener('click', () => page.restart());
+    if (isEditable(block, page.config.editable)) makeEditable(block, () => this.run());
   }
 
   setState(state) {
