@@ -9,10 +9,13 @@ namespace NotebookGateway.Server.Tests.Web;
 /// A gateway whose hub admits pages of one other origin, <c>http://127.0.0.1:{ForeignPort}</c>: the origin of the page
 /// server the browser test starts (the positive control of the CORS test).
 /// </summary>
-public sealed class LiveCellsCorsGatewayFixture : GatewayFixture
+public sealed class LiveCellsCorsGatewayFixture : GatewayFixture, IDisposable
 {
-    /// <summary>A port free when the fixture is created; the node test listens on it.</summary>
-    public int ForeignPort { get; } = FreePort();
+    // Held until the node test is about to listen on it, so no outgoing connection takes it as its local port meanwhile.
+    private readonly TcpListener _reservation = Reserve();
+
+    /// <summary>The port of the foreign page; call <see cref="ReleaseForeignPort"/> just before the node test listens on it.</summary>
+    public int ForeignPort => ((IPEndPoint)_reservation.LocalEndpoint).Port;
 
     public string ForeignOrigin => $"http://127.0.0.1:{ForeignPort}";
 
@@ -21,11 +24,15 @@ public sealed class LiveCellsCorsGatewayFixture : GatewayFixture
         ["Hub:AllowOrigins:0"] = ForeignOrigin,
     };
 
-    private static int FreePort()
+    public void ReleaseForeignPort() => _reservation.Stop();
+
+    public void Dispose() => _reservation.Dispose();
+
+    private static TcpListener Reserve()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        return listener;
     }
 }
 
@@ -57,6 +64,8 @@ public sealed class LiveCellsBrowserTests(DefaultGatewayFixture fixture, LiveCel
         Directory.CreateDirectory(Path.GetDirectoryName(ScreenshotPath)!);
         File.Delete(ScreenshotPath); // a screenshot from an earlier run must not pass for this one
 
+        int foreignPort = corsFixture.ForeignPort;
+        corsFixture.ReleaseForeignPort();
         try
         {
             await NodeTests.RunAsync(Output, [Script, UnitScript], new Dictionary<string, string>
@@ -65,10 +74,10 @@ public sealed class LiveCellsBrowserTests(DefaultGatewayFixture fixture, LiveCel
                 ["GATEWAY_TOKEN"] = Gateway.Token,
                 ["CORS_GATEWAY_URL"] = corsFixture.Gateway.BaseUri.ToString(),
                 ["CORS_GATEWAY_TOKEN"] = corsFixture.Gateway.Token,
-                ["FOREIGN_PORT"] = corsFixture.ForeignPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["FOREIGN_PORT"] = foreignPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["SCREENSHOT_PATH"] = ScreenshotPath,
                 ["CHROMIUM_PATH"] = Chromium,
-            }, RunTimeout, minimumPassed: 12, SetupHint);
+            }, RunTimeout, minimumPassed: 13, SetupHint);
         }
         finally
         {
