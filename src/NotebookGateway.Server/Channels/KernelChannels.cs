@@ -94,20 +94,20 @@ public sealed partial class KernelChannels
     /// </summary>
     public void PublishLifecycleStatus(string state)
     {
-        List<(ClientSession Session, JupyterMessage Request)> unanswered;
-        lock (_bindLock)
-        {
-            Volatile.Write(ref _executionState, state);
-            unanswered = [.. _unanswered];
-            _unanswered.Clear();
-        }
         MessageHeader header = MessageHeader.Create(MessageTypes.Status, KernelId, "gateway");
         var status = new JupyterMessage(header, header.ToJson(), "{}"u8.ToArray(), "{}"u8.ToArray(),
             MessageContentTypes.Serialize(new StatusContent { ExecutionState = state }));
-        Broadcast(new ChannelMessage(status, MessageChannel.IOPub));
-        foreach ((ClientSession session, JupyterMessage request) in unanswered)
+        // Under the lock (enqueueing never blocks): a reply answered by AnswerUnfinished once it sees the new state
+        // cannot overtake the status that explains it.
+        lock (_bindLock)
         {
-            session.Enqueue(new ChannelMessage(UnfinishedReply(request, state), MessageChannel.Shell));
+            Volatile.Write(ref _executionState, state);
+            Broadcast(new ChannelMessage(status, MessageChannel.IOPub));
+            foreach ((ClientSession session, JupyterMessage request) in _unanswered)
+            {
+                session.Enqueue(new ChannelMessage(UnfinishedReply(request, state), MessageChannel.Shell));
+            }
+            _unanswered.Clear();
         }
     }
 

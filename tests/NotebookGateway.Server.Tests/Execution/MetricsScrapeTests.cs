@@ -17,8 +17,8 @@ public sealed class MetricsScrapeTests(MetricsScrapeGatewayFixture fixture, ITes
     public async Task Scrape_AfterRunsAnOomDeathAndACull_PassesPromtoolWithTheSeriesSet()
     {
         string runner = await StartKernelAsync();
+        KernelSocket socket = await ConnectAsync(runner); // connected at once: the culler only takes unconnected kernels
         string idle = await StartKernelAsync(); // never connected: the culler takes it after 3 s idle
-        KernelSocket socket = await ConnectAsync(runner);
         Assert.Equal("ok", (await socket.ExecuteAsync("print('x' * 30_000)")).Status);
         Assert.Equal("error", (await socket.ExecuteAsync("1/0")).Status);
         ExecuteResult loop = await socket.ExecuteAsync("while True: pass", Timeouts.Step);

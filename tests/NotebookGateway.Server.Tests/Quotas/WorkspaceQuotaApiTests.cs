@@ -68,7 +68,9 @@ public sealed class WorkspaceQuotaApiTests(LimitsAndAccessGatewayFixture fixture
                 sessionId = created.Status == HttpStatusCode.Created ? created.Json!["id"]!.GetValue<string>() : null;
                 return (sessionId is not null, created.ToString());
             }, Timeouts.Step, "a session start after the aborted kernel start");
-            Assert.Contains("start failed", Gateway.OutputSince(mark), StringComparison.OrdinalIgnoreCase);
+            // Where the abort lands (workspace image creation, container launch) decides what the log says, so only the
+            // effect is asserted: a leaked reservation would refuse the session above with the workspace quota's 403.
+            Output.WriteLine(Gateway.OutputSince(mark));
         }
         finally
         {
@@ -91,8 +93,10 @@ public sealed class WorkspaceQuotaApiTests(LimitsAndAccessGatewayFixture fixture
         string? nextId = null;
         try
         {
-            GatewayRest.ExpectStatus(await GatewayRest.SendAsync(reaper, HttpMethod.Delete, Gateway.Url($"api/kernels/{kernelId}")), HttpStatusCode.NoContent, Gateway);
+            // The session is kernel-less from the moment the DELETE takes the kernel out of the registry, before the
+            // container is gone and the 204 sent: the retention clock starts there, so ours starts before the DELETE.
             var clock = Stopwatch.StartNew();
+            GatewayRest.ExpectStatus(await GatewayRest.SendAsync(reaper, HttpMethod.Delete, Gateway.Url($"api/kernels/{kernelId}")), HttpStatusCode.NoContent, Gateway);
             GatewayRest.ExpectStatus(await GatewayRest.SendAsync(reaper, HttpMethod.Get, Gateway.Url($"api/sessions/{sessionId}")), HttpStatusCode.OK, Gateway);
 
             await GatewayRest.EventuallyAsync(async () =>
