@@ -30,7 +30,7 @@ public sealed class ChannelConnectionsTests(DefaultGatewayFixture fixture, ITest
         KernelSocket first = await ConnectAsync(kernel, session);
 
         // The cell prints only after a pause long enough for the disconnect to be registered (checked below).
-        var request = JupyterMessages.ExecuteRequest(session, "import time\ntime.sleep(3)\nprint('while away 1')\nprint('while away 2', flush=True)\n6*7");
+        var request = JupyterMessages.ExecuteRequest(session, "import time\ntime.sleep(6)\nprint('while away 1')\nprint('while away 2', flush=True)\n6*7");
         string id = JupyterMessages.MsgId(request);
         await first.SendAsync(request);
         await first.WaitForAsync(f => f.ParentMsgId == id && f.MsgType == "execute_input", Timeouts.Short, "execute_input");
@@ -39,7 +39,7 @@ public sealed class ChannelConnectionsTests(DefaultGatewayFixture fixture, ITest
         {
             RestResponse model = await GatewayRest.GetAsync(Gateway, $"api/kernels/{kernel}");
             return (KernelModel.Connections(model.Json) == 0, model.ToString());
-        }, TimeSpan.FromSeconds(2), "connections back to 0 before the cell prints");
+        }, TimeSpan.FromSeconds(4), "connections back to 0 before the cell prints");
         Assert.DoesNotContain(first.Frames, f => f.ParentMsgId == id && f.MsgType == "stream");
 
         // The kernel goes idle while nobody is connected.
