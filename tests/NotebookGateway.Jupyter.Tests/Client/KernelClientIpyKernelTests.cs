@@ -151,11 +151,13 @@ public abstract class KernelClientIpyKernelTests(IpyKernelFixture fixture)
     public async Task Interrupt_SleepingCell_KeyboardInterruptWithinTwoSeconds()
     {
         var busy = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task<ExecutionOutcome> running = Client.ExecuteAsync("import time; time.sleep(60)", new ExecuteOptions
+        // Interrupted once the cell printed, i.e. is in user code: a SIGINT landing between execute_input and the start
+        // of user code can be swallowed by IPython, leaving the cell to sleep on.
+        Task<ExecutionOutcome> running = Client.ExecuteAsync("import time; print('sleeping', flush=True); time.sleep(60)", new ExecuteOptions
         {
             OnOutput = m =>
             {
-                if (m.MsgType == MessageTypes.ExecuteInput)
+                if (m.MsgType == MessageTypes.Stream)
                 {
                     busy.TrySetResult();
                 }

@@ -84,11 +84,12 @@ public sealed class KernelClientLifecycleTests : IAsyncLifetime
         await using (client)
         {
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Task<ExecutionOutcome> running = client.ExecuteAsync("import time; time.sleep(60)", new ExecuteOptions
+            // Interrupted once the cell printed (in user code): a SIGINT right after execute_input can be swallowed by IPython.
+            Task<ExecutionOutcome> running = client.ExecuteAsync("import time; print('sleeping', flush=True); time.sleep(60)", new ExecuteOptions
             {
                 OnOutput = m =>
                 {
-                    if (m.MsgType == MessageTypes.ExecuteInput)
+                    if (m.MsgType == MessageTypes.Stream)
                     {
                         started.TrySetResult();
                     }

@@ -117,16 +117,16 @@ public sealed class KernelsApiTests(DefaultGatewayFixture fixture, ITestOutputHe
         string id = await StartKernelAsync();
         KernelSocket socket = await ConnectAsync(id);
         Task<RestResponse>? interrupt = null;
-        ExecuteResult result = await socket.ExecuteAsync("import time\ntime.sleep(30)", Timeouts.Step, onIOPub: frame =>
+        ExecuteResult result = await socket.ExecuteAsync("import time\nprint('sleeping', flush=True)\ntime.sleep(30)", Timeouts.Step, onIOPub: frame =>
         {
-            // execute_input: the cell is running now.
-            if (frame.MsgType == "execute_input" && interrupt is null)
+            // Its output: the cell is in user code now (a SIGINT just after execute_input can be swallowed by IPython).
+            if (frame.MsgType == "stream" && interrupt is null)
             {
                 interrupt = GatewayRest.PostAsync(Gateway, $"api/kernels/{id}/interrupt", null);
             }
             return Task.CompletedTask;
         });
-        Assert.True(interrupt is not null, $"no execute_input, so no interrupt was sent:\n{result}");
+        Assert.True(interrupt is not null, $"no output, so no interrupt was sent:\n{result}");
         GatewayRest.ExpectStatus(await interrupt!, HttpStatusCode.NoContent, Gateway);
         Assert.True(result.Status == "error", $"execute_reply should be an error:\n{result}");
         Assert.Equal("KeyboardInterrupt", result.Reply.ContentText("ename"));
