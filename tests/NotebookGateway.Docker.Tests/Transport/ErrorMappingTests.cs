@@ -100,7 +100,8 @@ public sealed class ErrorMappingTests
     {
         await using var engine = await FakeEngine.StartAsync("1.41");
         engine.Handler = context => Task.Delay(Timeout.Infinite, context.RequestAborted);
-        using var client = engine.CreateClient(new DockerClientOptions { RequestTimeout = TimeSpan.FromMilliseconds(300) });
+        // Long enough for the version negotiation on a cold process (JIT, first connection): it shares the timeout.
+        using var client = engine.CreateClient(new DockerClientOptions { RequestTimeout = TimeSpan.FromSeconds(2) });
         await client.NegotiateAsync();
 
         var error = await Assert.ThrowsAsync<TimeoutException>(() => client.Containers.InspectAsync("abc"));
