@@ -3,7 +3,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stripAnsi, validBase64 } from '../../web/live-cells/src/output.js';
-import { codeOf, isEditable } from '../../web/live-cells/src/discovery.js';
+import { codeOf } from '../../web/live-cells/src/discovery.js';
+import { isEditable } from '../../web/live-cells/src/controls.js';
 import { describeError } from '../../web/live-cells/src/session.js';
 
 describe('stripAnsi', () => {

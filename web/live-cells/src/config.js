@@ -4,8 +4,8 @@
 const DEFAULT_SELECTOR = 'pre[data-executable]';
 
 /** Whether a boolean data attribute is switched on (`data-x`, `data-x="true"`; `data-x="false"` is off). */
-function flag(script, name) {
-  const value = script.getAttribute(name);
+export function flag(element, name) {
+  const value = element.getAttribute(name);
   return value !== null && value.trim().toLowerCase() !== 'false';
 }
 

@@ -1,5 +1,6 @@
 // The DOM a page gets: per cell a toolbar (Run, Interrupt, Restart, status badge) and an output area;
 // per page one status badge. Buttons and badges carry data attributes for styling and for tests.
+import { flag } from './config.js';
 
 const STYLE_ID = 'live-cells-style';
 const CSS = `
@@ -95,4 +96,29 @@ export function buildPageStatus(firstCell) {
     firstCell.before(holder);
   }
   return { holder, status, detail, notice };
+}
+
+/** Whether `block` becomes an editable cell: its own data-editable if it has one, else the page's. */
+export function isEditable(block, pageEditable) {
+  return block.getAttribute('data-editable') === null ? pageEditable : flag(block, 'data-editable');
+}
+
+/** Lets the reader change the code of `block` (plain text only where the browser can) and run it with Shift+Enter. */
+export function makeEditable(block, run) {
+  try {
+    block.contentEditable = 'plaintext-only';
+  } catch {
+    block.contentEditable = 'true'; // browsers without plaintext-only; only the text is ever read
+  }
+  block.spellcheck = false;
+  block.dataset.editable = '';
+  block.setAttribute('role', 'textbox');
+  block.setAttribute('aria-multiline', 'true');
+  block.title = 'Edit the code; Shift+Enter runs it';
+  block.addEventListener('keydown', event => {
+    if (event.key === 'Enter' && event.shiftKey) {
+      event.preventDefault();
+      run();
+    }
+  });
 }

@@ -20,28 +20,3 @@ export function codeOf(element) {
   return lines.map(line => line.slice(common)).join('\n');
 }
 
-/** Whether `block` becomes an editable cell: the page's data-editable, unless the block says data-editable="false", or the block's own. */
-export function isEditable(block, pageEditable) {
-  const own = block.getAttribute('data-editable');
-  return own === null ? pageEditable : own.trim().toLowerCase() !== 'false';
-}
-
-/** Lets the reader change the code of `block` (plain text only where the browser can) and run it with Shift+Enter. */
-export function makeEditable(block, run) {
-  try {
-    block.contentEditable = 'plaintext-only';
-  } catch {
-    block.contentEditable = 'true'; // browsers without plaintext-only; only the text is ever read
-  }
-  block.spellcheck = false;
-  block.dataset.editable = '';
-  block.setAttribute('role', 'textbox');
-  block.setAttribute('aria-multiline', 'true');
-  block.title = 'Edit the code; Shift+Enter runs it';
-  block.addEventListener('keydown', event => {
-    if (event.key === 'Enter' && event.shiftKey) {
-      event.preventDefault();
-      run();
-    }
-  });
-}

@@ -1,8 +1,8 @@
 // NotebookGateway live cells: turns the page's <pre data-executable> blocks into cells that run in one
 // sandboxed kernel per page. One <script> tag, configured by its data attributes (see config.js).
 import { readConfig } from './config.js';
-import { codeOf, findCells, isEditable, makeEditable } from './discovery.js';
-import { buildCell, buildPageStatus, injectStyles, setBadge } from './controls.js';
+import { codeOf, findCells } from './discovery.js';
+import { buildCell, buildPageStatus, injectStyles, isEditable, makeEditable, setBadge } from './controls.js';
 import { OutputArea, stripAnsi } from './output.js';
 import { KernelSession, describeError } from './session.js';
 
