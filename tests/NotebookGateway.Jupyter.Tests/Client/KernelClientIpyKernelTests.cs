@@ -148,7 +148,7 @@ public abstract class KernelClientIpyKernelTests(IpyKernelFixture fixture)
     }
 
     [Fact]
-    public async Task Interrupt_SleepingCell_KeyboardInterruptWithinTwoSeconds()
+    public async Task Interrupt_SleepingCell_EndsWithKeyboardInterruptWithinFiveSeconds()
     {
         var busy = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // Interrupted once the cell printed, i.e. is in user code: a SIGINT landing between execute_input and the start
@@ -167,12 +167,13 @@ public abstract class KernelClientIpyKernelTests(IpyKernelFixture fixture)
 
         var clock = Stopwatch.StartNew();
         await Client.InterruptAsync(Timeout());
-        ExecutionOutcome outcome = await running.WaitAsync(TimeSpan.FromSeconds(2));
+        // 5 s: far below the 60 s sleep, with room for a loaded 2-core CI machine.
+        ExecutionOutcome outcome = await running.WaitAsync(TimeSpan.FromSeconds(5));
         clock.Stop();
 
         Assert.Equal(ReplyStatus.Error, outcome.Status);
         Assert.Equal("KeyboardInterrupt", outcome.Reply.GetContentString("ename"));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"interrupt took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"interrupt took {clock.Elapsed}");
     }
 
     private static string? TextPlain(JupyterMessage message)
