@@ -150,24 +150,11 @@ public abstract class KernelClientIpyKernelTests(IpyKernelFixture fixture)
     [Fact]
     public async Task Interrupt_SleepingCell_EndsWithKeyboardInterruptWithinFiveSeconds()
     {
-        var busy = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        // Interrupted once the cell printed, i.e. is in user code: a SIGINT landing between execute_input and the start
-        // of user code can be swallowed by IPython, leaving the cell to sleep on.
-        Task<ExecutionOutcome> running = Client.ExecuteAsync("import time; print('sleeping', flush=True); time.sleep(60)", new ExecuteOptions
-        {
-            OnOutput = m =>
-            {
-                if (m.MsgType == MessageTypes.Stream)
-                {
-                    busy.TrySetResult();
-                }
-            },
-        }, Timeout());
-        await busy.Task.WaitAsync(TestTimeouts.Long);
+        Task<ExecutionOutcome> running = await SleepingCell.StartAsync(Client, Timeout());
 
         var clock = Stopwatch.StartNew();
         await Client.InterruptAsync(Timeout());
-        // 5 s: far below the 60 s sleep, with room for a loaded 2-core CI machine.
+        // 5 s: far below the cell's sleep, with room for a loaded 2-core CI machine.
         ExecutionOutcome outcome = await running.WaitAsync(TimeSpan.FromSeconds(5));
         clock.Stop();
 

@@ -83,19 +83,7 @@ public sealed class KernelClientLifecycleTests : IAsyncLifetime
         await using (kernel)
         await using (client)
         {
-            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            // Interrupted once the cell printed (in user code): a SIGINT right after execute_input can be swallowed by IPython.
-            Task<ExecutionOutcome> running = client.ExecuteAsync("import time; print('sleeping', flush=True); time.sleep(60)", new ExecuteOptions
-            {
-                OnOutput = m =>
-                {
-                    if (m.MsgType == MessageTypes.Stream)
-                    {
-                        started.TrySetResult();
-                    }
-                },
-            });
-            await started.Task.WaitAsync(TestTimeouts.Long);
+            Task<ExecutionOutcome> running = await SleepingCell.StartAsync(client);
 
             await client.InterruptAsync(new CancellationTokenSource(TestTimeouts.Short).Token);
             ExecutionOutcome outcome = await running.WaitAsync(TimeSpan.FromSeconds(2));

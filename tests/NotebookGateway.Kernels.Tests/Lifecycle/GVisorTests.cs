@@ -1,4 +1,3 @@
-using NotebookGateway.Jupyter.Client;
 using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Tests.Support;
 using NotebookGateway.Testing;
@@ -47,10 +46,7 @@ public sealed class GVisorTests(SandboxEnvironment env)
             Assert.NotEqual(Environment.OSVersion.Version.ToString(3), r.GetProperty("release").GetString());
 
             // SIGINT through the engine reaches the kernel (here the engine's init is its parent, no tini -g).
-            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var cell = kernel.Client.ExecuteAsync("import time\nprint('sleeping', flush=True)\ntime.sleep(120)",
-                new ExecuteOptions { StopOnError = false, OnOutput = m => { if (m.MsgType == "stream") { started.TrySetResult(); } } });
-            await started.Task.WaitAsync(TestTimeouts.Long);
+            var cell = await SleepingCell.StartAsync(kernel.Client);
             await manager.InterruptKernelAsync(kernel.Id);
             Assert.Equal("KeyboardInterrupt", (await cell.WaitAsync(TestTimeouts.Short)).Reply.GetContentString("ename"));
 

@@ -77,10 +77,7 @@ public sealed class RestartAndWorkspaceTests(SandboxEnvironment env)
         try
         {
             Assert.Equal(InterruptMode.Message, kernel.Spec.InterruptMode);
-            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var cell = kernel.Client.ExecuteAsync("import time\nprint('sleeping', flush=True)\ntime.sleep(120)",
-                new ExecuteOptions { StopOnError = false, OnOutput = m => { if (m.MsgType == "stream") { started.TrySetResult(); } } });
-            await started.Task.WaitAsync(TestTimeouts.Long);
+            var cell = await SleepingCell.StartAsync(kernel.Client);
 
             await env.Shared.InterruptKernelAsync(kernel.Id);
 

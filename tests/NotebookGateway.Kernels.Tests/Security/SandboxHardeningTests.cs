@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using NotebookGateway.Docker.Models;
-using NotebookGateway.Jupyter.Client;
 using NotebookGateway.Jupyter.Connection;
 using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Sandbox;
@@ -347,21 +346,8 @@ public sealed class SandboxHardeningTests(SandboxEnvironment env)
     public async Task Interrupt_SignalMode_ReachesTheKernelThroughTheInit()
     {
         var kernel = env.SharedKernel;
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var cts = new CancellationTokenSource(TestTimeouts.Long);
-        var cell = kernel.Client.ExecuteAsync("import time\nprint('sleeping', flush=True)\ntime.sleep(120)", new ExecuteOptions
-        {
-            // An error with stop_on_error makes ipykernel abort requests that arrive right after it.
-            StopOnError = false,
-            OnOutput = m =>
-            {
-                if (m.MsgType == "stream")
-                {
-                    started.TrySetResult();
-                }
-            },
-        }, cts.Token);
-        await started.Task.WaitAsync(TestTimeouts.Long);
+        var cell = await SleepingCell.StartAsync(kernel.Client, cts.Token);
 
         await env.Shared.InterruptKernelAsync(kernel.Id);
         var outcome = await cell.WaitAsync(TestTimeouts.Short);
