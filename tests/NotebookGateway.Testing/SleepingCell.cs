@@ -8,6 +8,9 @@ public static class SleepingCell
 {
     public const string Code = "import time\nprint('sleeping', flush=True)\ntime.sleep(120)";
 
+    /// <summary>How soon an interrupted cell must end: far below its sleep, with room for a loaded 2-core CI machine.</summary>
+    public static readonly TimeSpan InterruptedWithin = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// Runs <see cref="Code"/> and returns its execution once the cell has printed, i.e. is in user code: a SIGINT
     /// landing between execute_input and the start of user code can be swallowed by IPython, and the cell sleeps on.

@@ -86,7 +86,7 @@ public sealed class KernelClientLifecycleTests : IAsyncLifetime
             Task<ExecutionOutcome> running = await SleepingCell.StartAsync(client);
 
             await client.InterruptAsync(new CancellationTokenSource(TestTimeouts.Short).Token);
-            ExecutionOutcome outcome = await running.WaitAsync(TimeSpan.FromSeconds(2));
+            ExecutionOutcome outcome = await running.WaitAsync(SleepingCell.InterruptedWithin);
 
             Assert.Equal("KeyboardInterrupt", outcome.Reply.GetContentString("ename"));
         }
