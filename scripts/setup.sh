@@ -60,7 +60,10 @@ ensure_docker_engine
 source "$ROOT/scripts/lib/gvisor.sh"
 ensure_gvisor_runtime
 
-bash "$ROOT/scripts/build-images.sh"
+# SKIP_IMAGES=1: leave the sandbox images alone (a second checkout on a host whose images another checkout owns).
+if [ "${SKIP_IMAGES:-0}" != 1 ]; then
+    bash "$ROOT/scripts/build-images.sh"
+fi
 
 # --- live-cells bundle (issue 6) ---
 # web/live-cells -> src/NotebookGateway.Server/wwwroot/static/live-cells.js, before dotnet build (which copies wwwroot
