@@ -1,12 +1,13 @@
 using System.Diagnostics.Metrics;
 using NotebookGateway.Kernels.Lifecycle;
+using NotebookGateway.Kernels.Sandbox;
 using NotebookGateway.Server.Kernels;
 
 namespace NotebookGateway.Server.Execution;
 
 /// <summary>
 /// Instruments of cell execution and of the running sandboxes (meter <see cref="MeterName"/>). Per-kernel gauges are
-/// read from the cgroup files at scrape time; the exporter's series cap bounds their cardinality.
+/// read from each kernel's container usage at scrape time; the exporter's series cap bounds their cardinality.
 /// </summary>
 public sealed class ExecutionMetrics : IDisposable
 {
@@ -17,11 +18,9 @@ public sealed class ExecutionMetrics : IDisposable
 
     private readonly Meter _meter;
     private Func<IEnumerable<GatewayKernel>> _kernels = () => [];
-    private readonly ContainerCgroup _cgroup;
 
-    public ExecutionMetrics(ContainerCgroup cgroup)
+    public ExecutionMetrics()
     {
-        _cgroup = cgroup;
         _meter = new Meter(MeterName);
         Executions = _meter.CreateCounter<long>("executions", description: "Completed cell executions by outcome (ok, error, aborted, timeout, refused).");
         Duration = _meter.CreateHistogram<double>("execution_duration", unit: "s", description: "From the kernel going busy on a cell until its execute_reply.",
@@ -56,18 +55,18 @@ public sealed class ExecutionMetrics : IDisposable
             .GroupBy(k => (k.Sandbox.Spec.Name, k.Owner))
             .Select(g => new Measurement<long>(g.Count(), new("kernel_name", g.Key.Name), new("user", g.Key.Owner)));
 
-    private IEnumerable<Measurement<long>> ObserveMemory() => PerKernel(_cgroup.MemoryBytes);
+    private IEnumerable<Measurement<long>> ObserveMemory() => PerKernel(usage => usage.ReadMemoryBytes());
 
-    private IEnumerable<Measurement<double>> ObserveCpu() => PerKernel(_cgroup.CpuSeconds);
+    private IEnumerable<Measurement<double>> ObserveCpu() => PerKernel(usage => usage.ReadCpu()?.Seconds);
 
-    private IEnumerable<Measurement<long>> ObservePidsLimitHits() => PerKernel(_cgroup.PidsLimitHits);
+    private IEnumerable<Measurement<long>> ObservePidsLimitHits() => PerKernel(usage => usage.ReadPidsLimitHits());
 
-    /// <summary>One measurement per running kernel whose container's cgroup answers <paramref name="read"/>.</summary>
-    private IEnumerable<Measurement<T>> PerKernel<T>(Func<string, T?> read) where T : struct
+    /// <summary>One measurement per running kernel whose container answers <paramref name="read"/>.</summary>
+    private IEnumerable<Measurement<T>> PerKernel<T>(Func<ContainerUsage, T?> read) where T : struct
     {
         foreach (GatewayKernel kernel in _kernels())
         {
-            if (kernel.Sandbox.ContainerId is { } container && read(container) is { } value)
+            if (read(kernel.Sandbox.Usage) is { } value)
             {
                 yield return new Measurement<T>(value, new KeyValuePair<string, object?>("kernel_id", kernel.Id));
             }

@@ -175,9 +175,9 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
     {
         try
         {
-            if (_kernel.ContainerId() is { } container && _services.Cgroup.CpuSeconds(container) is { } seconds)
+            if (_kernel.Usage.ReadCpu() is { } sample)
             {
-                AddCpuSample(container, seconds);
+                AddCpuSample(sample.ContainerId, sample.Seconds);
             }
         }
         finally

@@ -5,9 +5,9 @@ using NotebookGateway.Server.Kernels;
 
 namespace NotebookGateway.Server.Execution;
 
-/// <summary>What every kernel's <see cref="ExecutionMonitor"/> shares: settings, clock, metrics, audit log, cgroup reader.</summary>
+/// <summary>What every kernel's <see cref="ExecutionMonitor"/> shares: settings, clock, metrics, audit log.</summary>
 public sealed class ExecutionServices(
-    IOptions<ExecutionOptions> options, TimeProvider time, ExecutionMetrics metrics, AuditLog audit, ContainerCgroup cgroup, ILogger<ExecutionMonitor> logger)
+    IOptions<ExecutionOptions> options, TimeProvider time, ExecutionMetrics metrics, AuditLog audit, ILogger<ExecutionMonitor> logger)
 {
     public ExecutionOptions Options { get; } = options.Value;
 
@@ -17,8 +17,6 @@ public sealed class ExecutionServices(
 
     public AuditLog Audit { get; } = audit;
 
-    public ContainerCgroup Cgroup { get; } = cgroup;
-
     public ILogger Logger { get; } = logger;
 
     /// <summary>The streaming-path limits of <paramref name="user"/>'s kernels.</summary>
@@ -26,7 +24,7 @@ public sealed class ExecutionServices(
 
     /// <summary>A monitor for a new kernel; <paramref name="interrupt"/> and <paramref name="restart"/> act on that kernel.</summary>
     public ExecutionMonitor CreateMonitor(GatewayKernel kernel, Func<Task> interrupt, Func<Task> restart) =>
-        new(new ExecutionTarget(kernel.Id, kernel.Owner, kernel.Sandbox.Spec.Name, () => kernel.Sandbox.ContainerId, kernel.Channels,
+        new(new ExecutionTarget(kernel.Id, kernel.Owner, kernel.Sandbox.Spec.Name, kernel.Sandbox.Usage, kernel.Channels,
             kernel.Sandbox.Envelope.CellTimeoutSeconds), Options, this, interrupt, restart);
 }
 
@@ -37,7 +35,6 @@ public static class ExecutionServiceCollectionExtensions
     {
         services.AddOptions<ExecutionOptions>().Bind(configuration.GetSection(ExecutionOptions.Section));
         services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.Section));
-        services.AddSingleton(new ContainerCgroup());
         services.AddSingleton<ExecutionMetrics>();
         services.AddSingleton<AuditLog>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());

@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 
-namespace NotebookGateway.Server.Execution;
+namespace NotebookGateway.Kernels.Sandbox;
 
 /// <summary>
 /// Reads a container's CPU and memory usage and pids-limit refusals from its cgroup files (cgroup v1 with the cgroupfs or systemd driver, and
 /// v2): cheaper than the engine's stats endpoint, which waits for two samples. Missing files read as null.
+/// Kernels offer it per kernel through <see cref="ContainerUsage"/>.
 /// </summary>
 public sealed class ContainerCgroup(string root = "/sys/fs/cgroup")
 {
