@@ -13,70 +13,34 @@ namespace NotebookGateway.Jupyter.Client;
 /// spec requires), iopub as SUB, and the heartbeat REQ (relaxed) when enabled. Each channel has its own codec; every
 /// received message is verified, and good ones go to <c>onMessage</c> on that channel's pump task.
 /// </summary>
-internal sealed partial class KernelSockets : IAsyncDisposable
+internal sealed partial class KernelSockets(
+    ConnectionInfo connection,
+    ZmqReactor reactor,
+    KernelClientOptions options,
+    ILogger logger,
+    Action<MessageChannel, JupyterMessage> onMessage,
+    Action<DroppedMessage> onDropped,
+    CancellationToken stopping) : IAsyncDisposable
 {
-    private readonly ConnectionInfo _connection;
-    private readonly KernelClientOptions _options;
-    private readonly ILogger _logger;
-    private readonly Action<MessageChannel, JupyterMessage> _onMessage;
-    private readonly Action<DroppedMessage> _onDropped;
-    private readonly CancellationToken _stopping;
-    private readonly Channel _shell;
-    private readonly Channel _control;
-    private readonly Channel _stdin;
-    private readonly Channel _iopub;
+    private readonly Channel[] _channels = CreateChannels(connection, reactor, options);
     private Task[] _pumps = [];
 
-    public KernelSockets(
-        ConnectionInfo connection,
-        ZmqReactor reactor,
-        KernelClientOptions options,
-        ILogger logger,
-        Action<MessageChannel, JupyterMessage> onMessage,
-        Action<DroppedMessage> onDropped,
-        CancellationToken stopping)
-    {
-        _connection = connection;
-        _options = options;
-        _logger = logger;
-        _onMessage = onMessage;
-        _onDropped = onDropped;
-        _stopping = stopping;
-        MessageSigner signer = connection.CreateSigner();
-        byte[] identity = System.Text.Encoding.ASCII.GetBytes(options.Session);
-        var common = new ZmqSocketOptions
-        {
-            // libzmq drops the connection for a message above its cap without telling anyone, so its cap is
-            // twice ours: a message between the two reaches the codec, is refused and reported (MessageDropped).
-            MaxMessageSize = options.Limits.MaxMessageBytes * 2,
-            ReceiveQueueCapacity = options.ReceiveQueueCapacity,
-            ReconnectInterval = TimeSpan.FromMilliseconds(100),
-        };
-        _shell = new Channel(MessageChannel.Shell, reactor.CreateSocket(ZmqSocketType.Dealer, common with { RoutingId = identity }), new ZmqWireCodec(signer, options.Limits));
-        _stdin = new Channel(MessageChannel.Stdin, reactor.CreateSocket(ZmqSocketType.Dealer, common with { RoutingId = identity }), new ZmqWireCodec(signer, options.Limits));
-        _control = new Channel(MessageChannel.Control, reactor.CreateSocket(ZmqSocketType.Dealer, common), new ZmqWireCodec(signer, options.Limits));
-        _iopub = new Channel(MessageChannel.IOPub, reactor.CreateSocket(ZmqSocketType.Sub, common with { Subscriptions = [ReadOnlyMemory<byte>.Empty] }), new ZmqWireCodec(signer, options.Limits));
-        if (options.EnableHeartbeat)
-        {
-            Heartbeat = reactor.CreateSocket(ZmqSocketType.Req, new ZmqSocketOptions { RequestRelaxed = true, ReconnectInterval = TimeSpan.FromMilliseconds(100) });
-        }
-    }
-
     /// <summary>The heartbeat socket (connected by <see cref="ConnectAsync"/>), or null when disabled.</summary>
-    public ZmqSocket? Heartbeat { get; }
+    public ZmqSocket? Heartbeat { get; } = options.EnableHeartbeat
+        ? reactor.CreateSocket(ZmqSocketType.Req, new ZmqSocketOptions { RequestRelaxed = true, ReconnectInterval = TimeSpan.FromMilliseconds(100) })
+        : null;
 
     /// <summary>Completes when every channel's first handshake with the kernel has succeeded.</summary>
     public Task Handshakes { get; private set; } = Task.CompletedTask;
 
     /// <summary>Messages from the kernel refused by signature or format checks.</summary>
-    public long RejectedMessages =>
-        _shell.Codec.RejectedCount + _control.Codec.RejectedCount + _stdin.Codec.RejectedCount + _iopub.Codec.RejectedCount;
+    public long RejectedMessages => _channels.Sum(c => c.Codec.RejectedCount);
 
     /// <summary>Connects every socket and starts the receive pumps.</summary>
     public async Task ConnectAsync()
     {
-        string Endpoint(MessageChannel channel) => _options.EndpointResolver?.Invoke(channel) ?? _connection.EndpointOf(channel);
-        Channel[] channels = [_shell, _control, _stdin, _iopub];
+        string Endpoint(MessageChannel channel) => options.EndpointResolver?.Invoke(channel) ?? connection.EndpointOf(channel);
+        Channel[] channels = [Find(MessageChannel.Shell), Find(MessageChannel.Control), Find(MessageChannel.Stdin), Find(MessageChannel.IOPub)];
         // A kernel drops what it sends to a socket whose handshake has not finished (an input_request
         // to a stdin socket still reconnecting is lost, and the kernel waits in input() forever), so
         // readiness includes every channel's handshake.
@@ -100,13 +64,9 @@ internal sealed partial class KernelSockets : IAsyncDisposable
     /// <summary>Encodes, signs and sends a message on shell, control or stdin.</summary>
     public Task SendAsync(JupyterMessage message, MessageChannel channel, CancellationToken cancellationToken)
     {
-        Channel target = channel switch
-        {
-            MessageChannel.Shell => _shell,
-            MessageChannel.Control => _control,
-            MessageChannel.Stdin => _stdin,
-            _ => throw new ArgumentException($"Clients cannot send on {channel}.", nameof(channel)),
-        };
+        Channel target = channel is MessageChannel.Shell or MessageChannel.Control or MessageChannel.Stdin
+            ? Find(channel)
+            : throw new ArgumentException($"Clients cannot send on {channel}.", nameof(channel));
         // A DEALER adds our routing id itself: identities from a relayed message must not travel.
         JupyterMessage outgoing = message.Identities.Count == 0 ? message : message.WithIdentities([]);
         return target.Socket.SendAsync(target.Codec.Encode(outgoing), cancellationToken);
@@ -115,7 +75,8 @@ internal sealed partial class KernelSockets : IAsyncDisposable
     /// <summary>Closes every socket and waits for the pumps; the owner cancels its stopping token first.</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (ZmqSocket? socket in new[] { _shell.Socket, _control.Socket, _stdin.Socket, _iopub.Socket, Heartbeat })
+        foreach (ZmqSocket? socket in (ZmqSocket?[])[Find(MessageChannel.Shell).Socket, Find(MessageChannel.Control).Socket,
+            Find(MessageChannel.Stdin).Socket, Find(MessageChannel.IOPub).Socket, Heartbeat])
         {
             if (socket is not null)
             {
@@ -151,7 +112,7 @@ internal sealed partial class KernelSockets : IAsyncDisposable
             {
                 while (true)
                 {
-                    ZmqMessage message = await monitor.ReceiveAsync(_stopping).ConfigureAwait(false);
+                    ZmqMessage message = await monitor.ReceiveAsync(stopping).ConfigureAwait(false);
                     if (ZmqMonitorEvent.TryParse(message, out ZmqMonitorEvent e) && e.Event == ZmqMonitorEvents.HandshakeSucceeded)
                     {
                         break;
@@ -171,30 +132,56 @@ internal sealed partial class KernelSockets : IAsyncDisposable
         await Task.Yield();
         try
         {
-            await foreach (ZmqMessage frames in channel.Socket.ReceiveAllAsync(_stopping).ConfigureAwait(false))
+            await foreach (ZmqMessage frames in channel.Socket.ReceiveAllAsync(stopping).ConfigureAwait(false))
             {
                 DecodeResult result = channel.Codec.Decode(frames);
                 if (!result.Success)
                 {
-                    Log.MessageRejected(_logger, channel.Name, result.Error, _connection.KernelName);
-                    _onDropped(new DroppedMessage(channel.Name, result.Error, frames.TotalBytes, ZmqWireCodec.TryReadParentHeader(frames)));
+                    Log.MessageRejected(logger, channel.Name, result.Error, connection.KernelName);
+                    onDropped(new DroppedMessage(channel.Name, result.Error, frames.TotalBytes, ZmqWireCodec.TryReadParentHeader(frames)));
                     continue;
                 }
                 try
                 {
-                    _onMessage(channel.Name, result.Message!);
+                    onMessage(channel.Name, result.Message!);
                 }
                 catch (Exception ex)
                 {
                     // A faulty observer must not stop the channel.
-                    Log.DispatchFailed(_logger, channel.Name, ex);
+                    Log.DispatchFailed(logger, channel.Name, ex);
                 }
             }
         }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
     }
+
+    /// <summary>Shell, stdin, control and iopub, created in that order; each with a codec of its own.</summary>
+    private static Channel[] CreateChannels(ConnectionInfo connection, ZmqReactor reactor, KernelClientOptions options)
+    {
+        MessageSigner signer = connection.CreateSigner();
+        byte[] identity = System.Text.Encoding.ASCII.GetBytes(options.Session);
+        var common = new ZmqSocketOptions
+        {
+            // libzmq drops the connection for a message above its cap without telling anyone, so its cap is
+            // twice ours: a message between the two reaches the codec, is refused and reported (MessageDropped).
+            MaxMessageSize = options.Limits.MaxMessageBytes * 2,
+            ReceiveQueueCapacity = options.ReceiveQueueCapacity,
+            ReconnectInterval = TimeSpan.FromMilliseconds(100),
+        };
+        Channel Create(MessageChannel name, ZmqSocketType type, ZmqSocketOptions socketOptions) =>
+            new(name, reactor.CreateSocket(type, socketOptions), new ZmqWireCodec(signer, options.Limits));
+        return
+        [
+            Create(MessageChannel.Shell, ZmqSocketType.Dealer, common with { RoutingId = identity }),
+            Create(MessageChannel.Stdin, ZmqSocketType.Dealer, common with { RoutingId = identity }),
+            Create(MessageChannel.Control, ZmqSocketType.Dealer, common),
+            Create(MessageChannel.IOPub, ZmqSocketType.Sub, common with { Subscriptions = [ReadOnlyMemory<byte>.Empty] }),
+        ];
+    }
+
+    private Channel Find(MessageChannel name) => Array.Find(_channels, c => c.Name == name)!;
 
     private sealed record Channel(MessageChannel Name, ZmqSocket Socket, ZmqWireCodec Codec);
 
