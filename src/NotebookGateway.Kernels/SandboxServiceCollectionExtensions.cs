@@ -25,6 +25,15 @@ public static class SandboxServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<SandboxOptions>().Bind(configuration.GetSection(SandboxOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SandboxOptions>, SandboxOptionsValidator>());
+        return services.AddSandboxKernels();
+    }
+
+    /// <summary>
+    /// As <see cref="AddSandboxKernels(IServiceCollection, IConfiguration)"/>, for a host that binds and validates
+    /// <see cref="SandboxOptions"/> itself.
+    /// </summary>
+    public static IServiceCollection AddSandboxKernels(this IServiceCollection services)
+    {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => new DockerClient());
         services.TryAddSingleton(_ => new ZmqContext());
@@ -58,6 +67,7 @@ public static class SandboxServiceCollectionExtensions
         services.TryAddSingleton<RunDeathWatcher>();
         services.TryAddSingleton<OrphanSweeper>();
         services.TryAddSingleton<SelfTestRunner>();
+        services.TryAddSingleton<SessionRegistry>();
         services.TryAddSingleton<SandboxKernelManager>();
         return services;
     }

@@ -13,42 +13,22 @@ namespace NotebookGateway.Kernels.Lifecycle;
 /// described (memory limit, signal, exit code, no answer), the kernel becomes <see cref="SandboxKernelState.Dead"/>
 /// and the dead run is removed at once.
 /// </summary>
-public sealed class RunDeathWatcher : IAsyncDisposable
+public sealed class RunDeathWatcher(
+    DockerClient docker,
+    SandboxHost host,
+    RunTable runs,
+    RunLauncher launcher,
+    KernelStateEvents states,
+    OperationTracker operations,
+    KernelMetrics metrics,
+    TimeProvider timeProvider,
+    ILogger<RunDeathWatcher> logger) : IAsyncDisposable
 {
-    private readonly DockerClient _docker;
-    private readonly RunTable _runs;
-    private readonly RunLauncher _launcher;
-    private readonly KernelStateEvents _states;
-    private readonly OperationTracker _operations;
-    private readonly KernelMetrics _metrics;
-    private readonly ILogger _logger;
-    private readonly ContainerEventWatcher _events;
+    private readonly ContainerEventWatcher _events = new(docker, host.Owner, timeProvider, logger);
     private int _stopped;
 
-    public RunDeathWatcher(
-        DockerClient docker,
-        SandboxHost host,
-        RunTable runs,
-        RunLauncher launcher,
-        KernelStateEvents states,
-        OperationTracker operations,
-        KernelMetrics metrics,
-        TimeProvider timeProvider,
-        ILogger<RunDeathWatcher> logger)
-    {
-        ArgumentNullException.ThrowIfNull(host);
-        _docker = docker;
-        _runs = runs;
-        _launcher = launcher;
-        _states = states;
-        _operations = operations;
-        _metrics = metrics;
-        _logger = logger;
-        _events = new ContainerEventWatcher(docker, host.Owner, OnContainerEventAsync, ReconcileAsync, timeProvider, logger);
-    }
-
     /// <summary>Returns once the engine accepted the event subscription, so no later death can be missed.</summary>
-    public Task StartAsync(CancellationToken cancellationToken) => _events.StartAsync(cancellationToken);
+    public Task StartAsync(CancellationToken cancellationToken) => _events.StartAsync(OnContainerEventAsync, ReconcileAsync, cancellationToken);
 
     /// <summary>Stops following the engine's events (the manager stops before it removes its runs).</summary>
     public async Task StopAsync()
@@ -68,12 +48,12 @@ public sealed class RunDeathWatcher : IAsyncDisposable
         _ = client.Dead.ContinueWith(
             t =>
             {
-                if (run.Retiring || _operations.IsStopped)
+                if (run.Retiring || operations.IsStopped)
                 {
                     return;
                 }
 
-                _operations.Track(HandleRunDiedAsync(run, exitCode: null, heartbeatReason: t.Result));
+                operations.Track(HandleRunDiedAsync(run, exitCode: null, heartbeatReason: t.Result));
             },
             CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
@@ -86,11 +66,11 @@ public sealed class RunDeathWatcher : IAsyncDisposable
     {
         if (run.Exited.Task.IsCompleted)
         {
-            _operations.Track(HandleRunDiedAsync(run, run.Exited.Task.Result, heartbeatReason: null));
+            operations.Track(HandleRunDiedAsync(run, run.Exited.Task.Result, heartbeatReason: null));
         }
         else if (run.Client is { IsAlive: false } client)
         {
-            _operations.Track(HandleRunDiedAsync(run, exitCode: null, heartbeatReason: client.Dead.Result));
+            operations.Track(HandleRunDiedAsync(run, exitCode: null, heartbeatReason: client.Dead.Result));
         }
     }
 
@@ -98,7 +78,7 @@ public sealed class RunDeathWatcher : IAsyncDisposable
     private Task OnContainerEventAsync(DockerEvent item)
     {
         var id = item.Actor?.Id;
-        if (id is null || !_runs.TryGet(id, out var run))
+        if (id is null || !runs.TryGet(id, out var run))
         {
             return Task.CompletedTask;
         }
@@ -106,7 +86,7 @@ public sealed class RunDeathWatcher : IAsyncDisposable
         if (item.Action == DockerEventActions.Oom)
         {
             run.OomSeen = true;
-            LifecycleLog.OomEvent(_logger, run.Kernel.Id, id);
+            LifecycleLog.OomEvent(logger, run.Kernel.Id, id);
             return Task.CompletedTask;
         }
 
@@ -121,7 +101,7 @@ public sealed class RunDeathWatcher : IAsyncDisposable
         if (!run.Retiring && ReferenceEquals(run.Kernel.Run, run))
         {
             // Not on the event loop: the handler takes the kernel's lock.
-            _operations.Track(HandleRunDiedAsync(run, exitCode, heartbeatReason: null));
+            operations.Track(HandleRunDiedAsync(run, exitCode, heartbeatReason: null));
         }
 
         return Task.CompletedTask;
@@ -130,14 +110,14 @@ public sealed class RunDeathWatcher : IAsyncDisposable
     /// <summary>After the event stream was re-established: catch up on containers that died meanwhile.</summary>
     private async Task ReconcileAsync()
     {
-        foreach (var run in _runs.Snapshot())
+        foreach (var run in runs.Snapshot())
         {
             if (run.Retiring || run.ContainerId is null)
             {
                 continue;
             }
 
-            var inspect = await _docker.Containers.TryInspectAsync(run.ContainerId).ConfigureAwait(false);
+            var inspect = await docker.Containers.TryInspectAsync(run.ContainerId).ConfigureAwait(false);
             if (inspect?.State is { Running: true })
             {
                 continue;
@@ -147,7 +127,7 @@ public sealed class RunDeathWatcher : IAsyncDisposable
             run.Exited.TrySetResult(exitCode);
             if (ReferenceEquals(run.Kernel.Run, run))
             {
-                _operations.Track(HandleRunDiedAsync(run, exitCode, heartbeatReason: null));
+                operations.Track(HandleRunDiedAsync(run, exitCode, heartbeatReason: null));
             }
         }
     }
@@ -158,7 +138,7 @@ public sealed class RunDeathWatcher : IAsyncDisposable
         var kernel = run.Kernel;
         try
         {
-            await kernel.Gate.WaitAsync(_operations.Stopping).ConfigureAwait(false);
+            await kernel.Gate.WaitAsync(operations.Stopping).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -176,10 +156,10 @@ public sealed class RunDeathWatcher : IAsyncDisposable
             kernel.Run = null;
             kernel.DeathReason = reason;
             var cause = reason.StartsWith("memory limit", StringComparison.Ordinal) ? "oom" : heartbeatReason is null ? "exit" : "heartbeat";
-            _metrics.KernelDeaths.Add(1, new KeyValuePair<string, object?>("cause", cause));
-            LifecycleLog.KernelDied(_logger, kernel.Id, run.ContainerId ?? "-", reason);
-            _states.Set(kernel, SandboxKernelState.Dead, reason);
-            await _launcher.TearDownAsync(run, graceful: false).ConfigureAwait(false);
+            metrics.KernelDeaths.Add(1, new KeyValuePair<string, object?>("cause", cause));
+            LifecycleLog.KernelDied(logger, kernel.Id, run.ContainerId ?? "-", reason);
+            states.Set(kernel, SandboxKernelState.Dead, reason);
+            await launcher.TearDownAsync(run, graceful: false).ConfigureAwait(false);
         }
         finally
         {
@@ -194,7 +174,7 @@ public sealed class RunDeathWatcher : IAsyncDisposable
         {
             try
             {
-                inspect = await _docker.Containers.TryInspectAsync(id).ConfigureAwait(false);
+                inspect = await docker.Containers.TryInspectAsync(id).ConfigureAwait(false);
             }
             catch (DockerException)
             {

@@ -29,8 +29,6 @@ public sealed class RunLauncher(
     private readonly ILogger _logger = loggerFactory.CreateLogger<RunLauncher>();
     private readonly ILogger _clientLogger = loggerFactory.CreateLogger(typeof(KernelClient).FullName!);
 
-    /// <summary>The runs whose containers exist.</summary>
-    internal RunTable Runs => runs;
 
     /// <summary>One ready container for <paramref name="kernel"/> in its session.</summary>
     /// <exception cref="KernelLaunchException">The container could not be started, timed out, died, or was refused.</exception>
@@ -106,6 +104,29 @@ public sealed class RunLauncher(
     /// </summary>
     internal Task TearDownAsync(KernelRun run, bool graceful, bool restart = false) =>
         run.TearDownOnce(() => TearDownCoreAsync(run, graceful, restart));
+
+    /// <summary>Ends every run whose container exists, at once (the manager is going away).</summary>
+    internal Task TearDownAllAsync() => Task.WhenAll(runs.Snapshot().Select(run => TearDownAsync(run, graceful: false)));
+
+    /// <summary>
+    /// Tests only: forget every run as a killed process would — close the clients and descriptors, but leave the
+    /// containers and host state in place for the orphan sweep.
+    /// </summary>
+    internal async Task AbandonAllForTestingAsync()
+    {
+        foreach (var run in runs.Snapshot())
+        {
+            run.Retiring = true;
+            if (run.Client is { } client)
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+            }
+
+            run.SocketSet?.Dispose();
+        }
+
+        runs.Clear();
+    }
 
     /// <summary>The metric outcome of a failed launch and the exception that tells the caller why.</summary>
     private async Task<(string Outcome, Exception Error)> ClassifyFailureAsync(KernelRun run, Exception ex, bool timedOut)

@@ -1,15 +1,11 @@
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using NotebookGateway.Docker;
 using NotebookGateway.Kernels.Options;
 using NotebookGateway.Kernels.Sandbox;
 using NotebookGateway.Kernels.Security;
 using NotebookGateway.Kernels.Specs;
 using NotebookGateway.Kernels.Workspaces;
-using NotebookGateway.Zmq;
 
 namespace NotebookGateway.Kernels.Lifecycle;
 
@@ -21,119 +17,55 @@ namespace NotebookGateway.Kernels.Lifecycle;
 /// <see cref="OperationTracker"/>. Call <see cref="InitializeAsync"/> once before use; <see cref="DisposeAsync"/>
 /// removes everything the manager created (the SIGTERM path).
 /// </summary>
-public sealed partial class SandboxKernelManager : IAsyncDisposable
+public sealed class SandboxKernelManager(
+    SandboxHost host,
+    KernelSpecCatalog catalog,
+    RunLauncher launcher,
+    RunDeathWatcher deaths,
+    OrphanSweeper orphans,
+    SelfTestRunner selfTest,
+    OperationTracker operations,
+    KernelStateEvents states,
+    ContainerCgroup cgroup,
+    SessionRegistry sessions,
+    TimeProvider timeProvider,
+    ILogger<SandboxKernelManager> logger) : IAsyncDisposable
 {
     private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(30);
 
-    private readonly SandboxHost _host;
-    private readonly KernelSpecCatalog _catalog;
-    private readonly RunLauncher _launcher;
-    private readonly RunDeathWatcher _deaths;
-    private readonly OrphanSweeper _orphans;
-    private readonly SelfTestRunner _selfTest;
-    private readonly OperationTracker _operations;
-    private readonly KernelStateEvents _states;
-    private readonly ContainerCgroup _cgroup;
-    private readonly UidAllocator _uids;
-    private readonly IWorkspaceBackend _workspaceBackend;
-    private readonly TimeProvider _time;
-    private readonly ILoggerFactory _loggerFactory;
-    private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, SandboxKernel> _kernels = new(StringComparer.Ordinal);
-    private SessionRegistry? _sessions;
-    private IAsyncDisposable? _ownedServices;
     private int _initialized;
     private int _disposed;
 
-    public SandboxKernelManager(
-        SandboxHost host,
-        KernelSpecCatalog catalog,
-        RunLauncher launcher,
-        RunDeathWatcher deaths,
-        OrphanSweeper orphans,
-        SelfTestRunner selfTest,
-        OperationTracker operations,
-        KernelStateEvents states,
-        ContainerCgroup cgroup,
-        UidAllocator uids,
-        IWorkspaceBackend workspaceBackend,
-        TimeProvider timeProvider,
-        ILoggerFactory loggerFactory)
-    {
-        _host = host ?? throw new ArgumentNullException(nameof(host));
-        _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
-        _launcher = launcher;
-        _deaths = deaths;
-        _orphans = orphans;
-        _selfTest = selfTest;
-        _operations = operations;
-        _states = states;
-        _cgroup = cgroup;
-        _uids = uids;
-        _workspaceBackend = workspaceBackend;
-        _time = timeProvider;
-        _loggerFactory = loggerFactory ?? throw new ArgumentNullException(nameof(loggerFactory));
-        _logger = loggerFactory.CreateLogger<SandboxKernelManager>();
-    }
+    /// <summary>What the manager disposes last: the services <see cref="SandboxKernelManagerFactory"/> composed it from.</summary>
+    internal IAsyncDisposable? OwnedServices { get; set; }
 
     /// <summary>Raised on every state change of every kernel (on the thread that caused it; handlers must not block).</summary>
     public event EventHandler<KernelStateChangedEventArgs>? KernelStateChanged
     {
-        add => _states.Changed += value;
-        remove => _states.Changed -= value;
+        add => states.Changed += value;
+        remove => states.Changed -= value;
     }
 
     /// <summary>This process's id, stamped on its containers (<c>org.notebookgateway.instance</c>).</summary>
-    public string InstanceId => _host.InstanceId;
+    public string InstanceId => host.InstanceId;
 
-    public string Owner => _host.Owner;
+    public string Owner => host.Owner;
 
     /// <summary>The last self-test result, null before the first kernel.</summary>
-    public SelfTestResult? LastSelfTest => _selfTest.LastResult;
+    public SelfTestResult? LastSelfTest => selfTest.LastResult;
 
     /// <summary>Why the manager refuses to start kernels (a failed self-test), or null.</summary>
-    public string? RefusalReason => _selfTest.RefusalReason;
+    public string? RefusalReason => selfTest.RefusalReason;
 
     /// <summary>The live notebook sessions.</summary>
-    public IReadOnlyList<NotebookSession> Sessions => _sessions?.Sessions ?? [];
+    public IReadOnlyList<NotebookSession> Sessions => sessions.Sessions;
 
     /// <summary>Where this owner's socket directories live on the host.</summary>
-    public string SocketRoot => _host.SocketRoot;
+    public string SocketRoot => host.SocketRoot;
 
     /// <summary>Where this owner's workspaces live on the host.</summary>
-    public string WorkspaceRoot => _sessions?.Root ?? "";
-
-    /// <summary>
-    /// A manager composed from these parts and the defaults of <see cref="SandboxServiceCollectionExtensions.AddSandboxKernelServices"/>
-    /// (for tests and tools without a host); disposing it disposes what it created.
-    /// </summary>
-    public static SandboxKernelManager Create(
-        DockerClient docker,
-        ZmqContext zmq,
-        KernelSpecCatalog catalog,
-        IOptions<SandboxOptions> options,
-        ILoggerFactory loggerFactory,
-        TimeProvider? timeProvider = null,
-        KernelMetrics? metrics = null)
-    {
-        var services = new ServiceCollection()
-            .AddSingleton(docker)
-            .AddSingleton(zmq)
-            .AddSingleton(catalog)
-            .AddSingleton(options)
-            .AddSingleton(loggerFactory)
-            .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
-            .AddSingleton(timeProvider ?? TimeProvider.System);
-        if (metrics is not null)
-        {
-            services.AddSingleton(metrics);
-        }
-
-        var provider = services.AddSandboxKernelServices().BuildServiceProvider();
-        var manager = provider.GetRequiredService<SandboxKernelManager>();
-        manager._ownedServices = provider;
-        return manager;
-    }
+    public string WorkspaceRoot => host.WorkspaceRoot;
 
     /// <summary>
     /// Checks the options, loads the seccomp profile, prepares the host roots, removes this owner's orphans (containers,
@@ -146,22 +78,20 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
             throw new InvalidOperationException("The manager is already initialised.");
         }
 
-        await _host.PrepareAsync(cancellationToken).ConfigureAwait(false);
-        await _orphans.SweepAsync(cancellationToken).ConfigureAwait(false);
-
-        _sessions = new SessionRegistry(_host.Options, _host.WorkspaceRoot, _uids, _workspaceBackend, _time, _loggerFactory.CreateLogger<SessionRegistry>());
-        await _deaths.StartAsync(cancellationToken).ConfigureAwait(false);
-        if (_workspaceBackend is DirectoryWorkspaceBackend)
+        await host.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        await orphans.SweepAsync(cancellationToken).ConfigureAwait(false);
+        await deaths.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (host.Options.WorkspaceBackend == WorkspaceBackendKind.Directory)
         {
-            LifecycleLog.WorkspacesUncapped(_logger);
+            LifecycleLog.WorkspacesUncapped(logger);
         }
 
         if (File.Exists("/proc/sys/fs/protected_symlinks") && (await File.ReadAllTextAsync("/proc/sys/fs/protected_symlinks", cancellationToken).ConfigureAwait(false)).Trim() == "0")
         {
-            LifecycleLog.ProtectedSymlinksOff(_logger);
+            LifecycleLog.ProtectedSymlinksOff(logger);
         }
 
-        LifecycleLog.Initialized(_logger, _host.Owner, InstanceId, _host.Seccomp.Digest, _host.SocketRoot, _host.WorkspaceRoot);
+        LifecycleLog.Initialized(logger, host.Owner, InstanceId, host.Seccomp.Digest, host.SocketRoot, host.WorkspaceRoot);
     }
 
     /// <summary>
@@ -175,20 +105,10 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         using var operation = BeginOperation(cancellationToken, out var token);
-        var spec = await _catalog.GetAsync(request.SpecName, token).ConfigureAwait(false);
-        var kernelId = request.KernelId ?? Guid.NewGuid().ToString();
-        if (!KernelIdPattern().IsMatch(kernelId))
-        {
-            throw new ArgumentException($"'{kernelId}' is not a valid kernel id.", nameof(request));
-        }
-
-        if (request.SessionId is { } sid && (sid.Length is 0 or > 512 || sid.Any(char.IsControl)))
-        {
-            throw new ArgumentException("The session id must be 1-512 characters without control characters.", nameof(request));
-        }
-
-        var environment = KernelEnvironment.Build(spec.Env, request.Environment, _host.Options);
-        var kernel = new SandboxKernel(kernelId, spec, environment, _time.GetUtcNow(), _cgroup);
+        var spec = await catalog.GetAsync(request.SpecName, token).ConfigureAwait(false);
+        var kernelId = request.Validate();
+        var environment = KernelEnvironment.Build(spec.Env, request.Environment, host.Options);
+        var kernel = new SandboxKernel(kernelId, spec, environment, timeProvider.GetUtcNow(), cgroup);
         if (!_kernels.TryAdd(kernelId, kernel))
         {
             throw new InvalidOperationException($"A kernel with id {kernelId} already exists.");
@@ -204,7 +124,7 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
             {
                 try
                 {
-                    session = await Sessions_.AcquireAsync(sessionId, implicitSession, spec.Sandbox.Envelope, token).ConfigureAwait(false);
+                    session = await sessions.AcquireAsync(sessionId, implicitSession, spec.Sandbox.Envelope, token).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is IOException or InvalidOperationException)
                 {
@@ -212,14 +132,14 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
                 }
 
                 kernel.Session = session;
-                _states.Set(kernel, SandboxKernelState.Starting, null);
+                states.Set(kernel, SandboxKernelState.Starting, null);
                 var run = await LaunchAsync(kernel, token).ConfigureAwait(false);
                 kernel.Run = run;
                 kernel.Generation = 1;
-                await _selfTest.EnsurePassedAsync(kernel, token).ConfigureAwait(false);
-                _states.Set(kernel, SandboxKernelState.Running, null);
-                _deaths.CatchUp(run);
-                LifecycleLog.KernelStarted(_logger, kernel.Id, spec.Name, run.ContainerId!, session.Key, session.Uid, run.StartDuration?.TotalMilliseconds ?? 0);
+                await selfTest.EnsurePassedAsync(kernel, token).ConfigureAwait(false);
+                states.Set(kernel, SandboxKernelState.Running, null);
+                deaths.CatchUp(run);
+                LifecycleLog.KernelStarted(logger, kernel.Id, spec.Name, run.ContainerId!, session.Key, session.Uid, run.StartDuration?.TotalMilliseconds ?? 0);
                 return kernel;
             }
             finally
@@ -232,19 +152,19 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
             if (kernel.Run is { } run)
             {
                 kernel.Run = null;
-                await _launcher.TearDownAsync(run, graceful: false).ConfigureAwait(false);
+                await launcher.TearDownAsync(run, graceful: false).ConfigureAwait(false);
             }
 
             _kernels.TryRemove(kernelId, out _);
             if (session is not null)
             {
-                Sessions_.Release(session);
+                sessions.Release(session);
                 if (implicitSession)
                 {
-                    await Sessions_.EndAsync(sessionId, CancellationToken.None).ConfigureAwait(false);
+                    await sessions.EndAsync(sessionId, CancellationToken.None).ConfigureAwait(false);
                 }
 
-                _states.Set(kernel, SandboxKernelState.Stopped, "start failed: " + ex.Message);
+                states.Set(kernel, SandboxKernelState.Stopped, "start failed: " + ex.Message);
             }
 
             throw;
@@ -258,7 +178,7 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
         var kernel = GetKernel(kernelId);
         var client = kernel.Run?.Client ?? throw new InvalidOperationException($"Kernel {kernelId} is not running (state {kernel.State}).");
         await client.InterruptAsync(token).ConfigureAwait(false);
-        LifecycleLog.KernelInterrupted(_logger, kernelId, kernel.Spec.InterruptMode);
+        LifecycleLog.KernelInterrupted(logger, kernelId, kernel.Spec.InterruptMode);
     }
 
     /// <summary>
@@ -278,13 +198,13 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
                 throw new KernelNotFoundException($"Kernel {kernelId} was shut down.");
             }
 
-            _selfTest.ThrowIfRefused();
+            selfTest.ThrowIfRefused();
             var previous = kernel.Run;
             kernel.Run = null;
-            _states.Set(kernel, SandboxKernelState.Restarting, null);
+            states.Set(kernel, SandboxKernelState.Restarting, null);
             if (previous is not null)
             {
-                await _launcher.TearDownAsync(previous, graceful: true, restart: true).ConfigureAwait(false);
+                await launcher.TearDownAsync(previous, graceful: true, restart: true).ConfigureAwait(false);
             }
 
             KernelRun run;
@@ -295,16 +215,16 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
             catch (Exception ex)
             {
                 kernel.DeathReason = "restart failed: " + ex.Message;
-                _states.Set(kernel, SandboxKernelState.Dead, kernel.DeathReason);
+                states.Set(kernel, SandboxKernelState.Dead, kernel.DeathReason);
                 throw;
             }
 
             kernel.Run = run;
             kernel.Generation++;
             kernel.DeathReason = null;
-            _states.Set(kernel, SandboxKernelState.Running, "restarted");
-            _deaths.CatchUp(run);
-            LifecycleLog.KernelRestarted(_logger, kernel.Id, previous?.ContainerId ?? "-", run.ContainerId!, run.StartDuration?.TotalMilliseconds ?? 0);
+            states.Set(kernel, SandboxKernelState.Running, "restarted");
+            deaths.CatchUp(run);
+            LifecycleLog.KernelRestarted(logger, kernel.Id, previous?.ContainerId ?? "-", run.ContainerId!, run.StartDuration?.TotalMilliseconds ?? 0);
             return kernel;
         }
         finally
@@ -334,23 +254,23 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
                 return;
             }
 
-            _states.Set(kernel, SandboxKernelState.ShuttingDown, null);
+            states.Set(kernel, SandboxKernelState.ShuttingDown, null);
             var run = kernel.Run;
             kernel.Run = null;
             if (run is not null)
             {
-                await _launcher.TearDownAsync(run, graceful: true).ConfigureAwait(false);
+                await launcher.TearDownAsync(run, graceful: true).ConfigureAwait(false);
             }
 
             _kernels.TryRemove(kernelId, out _);
-            Sessions_.Release(kernel.Session);
+            sessions.Release(kernel.Session);
             if (kernel.Session.IsImplicit)
             {
-                await Sessions_.EndAsync(kernel.Session.Id, CancellationToken.None).ConfigureAwait(false);
+                await sessions.EndAsync(kernel.Session.Id, CancellationToken.None).ConfigureAwait(false);
             }
 
-            _states.Set(kernel, SandboxKernelState.Stopped, null);
-            LifecycleLog.KernelShutDown(_logger, kernelId);
+            states.Set(kernel, SandboxKernelState.Stopped, null);
+            LifecycleLog.KernelShutDown(logger, kernelId);
         }
         finally
         {
@@ -367,7 +287,7 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
             await ShutdownKernelAsync(kernel.Id, token).ConfigureAwait(false);
         }
 
-        await Sessions_.EndAsync(sessionId, token).ConfigureAwait(false);
+        await sessions.EndAsync(sessionId, token).ConfigureAwait(false);
     }
 
     public IReadOnlyList<SandboxKernel> ListKernels() => _kernels.Values.OrderBy(k => k.CreatedAt).ToList();
@@ -389,13 +309,13 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
             return;
         }
 
-        await _operations.StopAsync().ConfigureAwait(false);
-        await _deaths.StopAsync().ConfigureAwait(false);
+        await operations.StopAsync().ConfigureAwait(false);
+        await deaths.StopAsync().ConfigureAwait(false);
 
         // Let in-flight starts/restarts notice the cancellation and clean up after themselves.
-        if (!await _operations.WaitAsync(DisposeWait, _time).ConfigureAwait(false))
+        if (!await operations.WaitAsync(DisposeWait, timeProvider).ConfigureAwait(false))
         {
-            LifecycleLog.CleanupFailed(_logger, "dispose", $"operations still running after {DisposeWait.TotalSeconds:0} s");
+            LifecycleLog.CleanupFailed(logger, "dispose", $"operations still running after {DisposeWait.TotalSeconds:0} s");
         }
 
         var teardowns = new List<Task>();
@@ -404,37 +324,37 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
             if (kernel.Run is { } run)
             {
                 kernel.Run = null;
-                teardowns.Add(_launcher.TearDownAsync(run, graceful: false));
+                teardowns.Add(launcher.TearDownAsync(run, graceful: false));
             }
         }
 
-        teardowns.AddRange(_launcher.Runs.Snapshot().Select(run => _launcher.TearDownAsync(run, graceful: false)));
+        teardowns.Add(launcher.TearDownAllAsync());
         await Task.WhenAll(teardowns).ConfigureAwait(false);
         foreach (var kernel in _kernels.Values)
         {
-            _states.Set(kernel, SandboxKernelState.Stopped, "the gateway is shutting down");
+            states.Set(kernel, SandboxKernelState.Stopped, "the gateway is shutting down");
         }
 
         _kernels.Clear();
-        if (_sessions is not null)
+        if (Volatile.Read(ref _initialized) != 0)
         {
-            await _sessions.DisposeAsync().ConfigureAwait(false);
+            await sessions.DisposeAsync().ConfigureAwait(false);
 
             // Backstop: anything of ours that escaped the bookkeeping.
             try
             {
-                await _orphans.SweepAsync(CancellationToken.None).ConfigureAwait(false);
+                await orphans.SweepAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is DockerException or IOException)
             {
-                LifecycleLog.CleanupFailed(_logger, "final sweep", ex.Message);
+                LifecycleLog.CleanupFailed(logger, "final sweep", ex.Message);
             }
         }
 
-        LifecycleLog.Disposed(_logger, _host.Owner, InstanceId);
-        if (_ownedServices is not null)
+        LifecycleLog.Disposed(logger, host.Owner, InstanceId);
+        if (OwnedServices is not null)
         {
-            await _ownedServices.DisposeAsync().ConfigureAwait(false);
+            await OwnedServices.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -445,45 +365,29 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
     internal async Task AbandonForTestingAsync()
     {
         Interlocked.Exchange(ref _disposed, 1);
-        await _operations.StopAsync().ConfigureAwait(false);
-        await _deaths.StopAsync().ConfigureAwait(false);
-        foreach (var run in _launcher.Runs.Snapshot())
-        {
-            run.Retiring = true;
-            if (run.Client is { } client)
-            {
-                await client.DisposeAsync().ConfigureAwait(false);
-            }
-
-            run.SocketSet?.Dispose();
-        }
-
-        _launcher.Runs.Clear();
+        await operations.StopAsync().ConfigureAwait(false);
+        await deaths.StopAsync().ConfigureAwait(false);
+        await launcher.AbandonAllForTestingAsync().ConfigureAwait(false);
         _kernels.Clear();
     }
-
-    private SessionRegistry Sessions_ => _sessions ?? throw new InvalidOperationException("Call InitializeAsync first.");
 
     /// <summary>A run for <paramref name="kernel"/>, watched for heartbeat loss from the moment it is ready.</summary>
     private async Task<KernelRun> LaunchAsync(SandboxKernel kernel, CancellationToken cancellationToken)
     {
-        var run = await _launcher.LaunchAsync(kernel, cancellationToken).ConfigureAwait(false);
-        _deaths.WatchHeartbeat(run);
+        var run = await launcher.LaunchAsync(kernel, cancellationToken).ConfigureAwait(false);
+        deaths.WatchHeartbeat(run);
         return run;
     }
 
     private IDisposable BeginOperation(CancellationToken cancellationToken, out CancellationToken token)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (Volatile.Read(ref _initialized) == 0 || _sessions is null)
+        if (Volatile.Read(ref _initialized) == 0)
         {
             throw new InvalidOperationException("Call InitializeAsync first.");
         }
 
-        _selfTest.ThrowIfRefused();
-        return _operations.Begin(cancellationToken, out token);
+        selfTest.ThrowIfRefused();
+        return operations.Begin(cancellationToken, out token);
     }
-
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
-    private static partial Regex KernelIdPattern();
 }

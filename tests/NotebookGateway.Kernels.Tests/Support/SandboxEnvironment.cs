@@ -172,7 +172,7 @@ public sealed class SandboxEnvironment : IAsyncLifetime
     {
         var options = MsOptions.Create(CreateOptions(ownerSuffix, configure));
         var catalog = new KernelSpecCatalog(Docker, options, Logs.CreateLogger<KernelSpecCatalog>());
-        var manager = SandboxKernelManager.Create(Docker, Zmq, catalog, options, Logs);
+        var manager = SandboxKernelManagerFactory.Create(Docker, Zmq, catalog, options, Logs);
         lock (_managers)
         {
             _managers.Add(manager);
