@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Sandbox;
-using NotebookGateway.Server.Kernels;
 
 namespace NotebookGateway.Server.Execution;
 
@@ -17,11 +16,12 @@ public sealed class ExecutionMetrics : IDisposable
     private static readonly double[] DurationBuckets = [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600, 1800, 3600];
 
     private readonly Meter _meter;
-    private Func<IEnumerable<GatewayKernel>> _kernels = () => [];
+    private Func<IEnumerable<IMeteredKernel>> _kernels = () => [];
 
-    public ExecutionMetrics()
+    /// <param name="meterFactory">The host's (which owns the meter); a meter of its own without one (disposed with this).</param>
+    public ExecutionMetrics(IMeterFactory? meterFactory = null)
     {
-        _meter = new Meter(MeterName);
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         Executions = _meter.CreateCounter<long>("executions", description: "Completed cell executions by outcome (ok, error, aborted, timeout, refused).");
         Duration = _meter.CreateHistogram<double>("execution_duration", unit: "s", description: "From the kernel going busy on a cell until its execute_reply.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
@@ -46,7 +46,7 @@ public sealed class ExecutionMetrics : IDisposable
     public Counter<long> OutputTruncations { get; }
 
     /// <summary>Where the per-kernel instruments find the gateway's kernels (the registry's own list, set once by it).</summary>
-    public void Observe(Func<IEnumerable<GatewayKernel>> kernels) => _kernels = kernels;
+    public void Observe(Func<IEnumerable<IMeteredKernel>> kernels) => _kernels = kernels;
 
     public void Dispose() => _meter.Dispose();
 
@@ -64,7 +64,7 @@ public sealed class ExecutionMetrics : IDisposable
     /// <summary>One measurement per running kernel whose container answers <paramref name="read"/>.</summary>
     private IEnumerable<Measurement<T>> PerKernel<T>(Func<ContainerUsage, T?> read) where T : struct
     {
-        foreach (GatewayKernel kernel in _kernels())
+        foreach (IMeteredKernel kernel in _kernels())
         {
             if (read(kernel.Sandbox.Usage) is { } value)
             {
@@ -72,4 +72,15 @@ public sealed class ExecutionMetrics : IDisposable
             }
         }
     }
+}
+
+/// <summary>A kernel as the per-kernel instruments see it (the registry's kernels are these).</summary>
+public interface IMeteredKernel
+{
+    string Id { get; }
+
+    /// <summary>The user the kernel belongs to.</summary>
+    string Owner { get; }
+
+    SandboxKernel Sandbox { get; }
 }

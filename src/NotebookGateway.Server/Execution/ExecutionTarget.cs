@@ -1,5 +1,5 @@
 using NotebookGateway.Kernels.Sandbox;
-using NotebookGateway.Server.Channels;
+using NotebookGateway.Server.Relay;
 
 namespace NotebookGateway.Server.Execution;
 

@@ -10,7 +10,6 @@ using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Options;
 using NotebookGateway.Kernels.Sandbox;
 using NotebookGateway.Kernels.Specs;
-using NotebookGateway.Testing;
 using NotebookGateway.Zmq;
 using MsOptions = Microsoft.Extensions.Options.Options;
 

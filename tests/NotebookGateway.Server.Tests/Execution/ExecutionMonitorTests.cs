@@ -7,9 +7,8 @@ using NotebookGateway.Jupyter.Envelope;
 using NotebookGateway.Jupyter.Messages;
 using NotebookGateway.Kernels.Sandbox;
 using NotebookGateway.Server.Audit;
-using NotebookGateway.Server.Channels;
+using NotebookGateway.Server.Relay;
 using NotebookGateway.Server.Execution;
-using NotebookGateway.Testing;
 
 namespace NotebookGateway.Server.Tests.Execution;
 
@@ -239,7 +238,7 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
     private List<JupyterMessage> Drain()
     {
         var messages = new List<JupyterMessage>();
-        while (_session.Outbox.TryRead(out ChannelMessage message))
+        while (_session.Outbox.TryRead(out ChannelMessage? message))
         {
             messages.Add(message.Message);
         }

@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using NotebookGateway.Server.Audit;
-using NotebookGateway.Server.Channels;
+using NotebookGateway.Server.Relay;
 using NotebookGateway.Server.Execution;
 using NotebookGateway.Server.Logging;
-using NotebookGateway.Server.Tests.Support;
 
 namespace NotebookGateway.Server.Tests.Execution;
 

@@ -1,4 +1,4 @@
-using NotebookGateway.Server.Channels;
+using NotebookGateway.Server.Relay;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using NotebookGateway.Jupyter.Envelope;
