@@ -35,6 +35,7 @@ public sealed class SandboxKernelManager(
 
     private readonly ConcurrentDictionary<string, SandboxKernel> _kernels = new(StringComparer.Ordinal);
     private int _initialized;
+    private volatile bool _ready;
     private int _disposed;
 
     /// <summary>What the manager disposes last: the services <see cref="SandboxKernelManagerFactory"/> composed it from.</summary>
@@ -80,6 +81,7 @@ public sealed class SandboxKernelManager(
 
         await host.PrepareAsync(cancellationToken).ConfigureAwait(false);
         await orphans.SweepAsync(cancellationToken).ConfigureAwait(false);
+        _ready = true; // the host is prepared and clean: sessions may be made, and disposal sweeps again
         await deaths.StartAsync(cancellationToken).ConfigureAwait(false);
         if (host.Options.WorkspaceBackend == WorkspaceBackendKind.Directory)
         {
@@ -336,7 +338,7 @@ public sealed class SandboxKernelManager(
         }
 
         _kernels.Clear();
-        if (Volatile.Read(ref _initialized) != 0)
+        if (_ready)
         {
             await sessions.DisposeAsync().ConfigureAwait(false);
 
@@ -382,7 +384,7 @@ public sealed class SandboxKernelManager(
     private IDisposable BeginOperation(CancellationToken cancellationToken, out CancellationToken token)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (Volatile.Read(ref _initialized) == 0)
+        if (!_ready)
         {
             throw new InvalidOperationException("Call InitializeAsync first.");
         }

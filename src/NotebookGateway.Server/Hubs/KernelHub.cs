@@ -12,10 +12,10 @@ using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Specs;
 using NotebookGateway.Server.Access;
 using NotebookGateway.Server.Api;
-using NotebookGateway.Server.Relay;
 using NotebookGateway.Server.Configuration;
 using NotebookGateway.Server.Kernels;
 using NotebookGateway.Server.RateLimiting;
+using NotebookGateway.Server.Relay;
 using NotebookGateway.Server.Security;
 
 namespace NotebookGateway.Server.Hubs;

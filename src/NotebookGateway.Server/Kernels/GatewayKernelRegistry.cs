@@ -5,10 +5,10 @@ using NotebookGateway.Jupyter.Messages;
 using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Specs;
 using NotebookGateway.Server.Access;
-using NotebookGateway.Server.Relay;
 using NotebookGateway.Server.Execution;
 using NotebookGateway.Server.Quotas;
 using NotebookGateway.Server.RateLimiting;
+using NotebookGateway.Server.Relay;
 
 namespace NotebookGateway.Server.Kernels;
 

@@ -2,10 +2,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NotebookGateway.Jupyter.WebSocket;
 using NotebookGateway.Server.Api;
-using NotebookGateway.Server.Relay;
 using NotebookGateway.Server.Configuration;
 using NotebookGateway.Server.Kernels;
 using NotebookGateway.Server.RateLimiting;
+using NotebookGateway.Server.Relay;
 using NotebookGateway.Server.Security;
 
 namespace NotebookGateway.Server.WebSockets;

@@ -7,8 +7,8 @@ using NotebookGateway.Jupyter.Envelope;
 using NotebookGateway.Jupyter.Messages;
 using NotebookGateway.Kernels.Sandbox;
 using NotebookGateway.Server.Audit;
-using NotebookGateway.Server.Relay;
 using NotebookGateway.Server.Execution;
+using NotebookGateway.Server.Relay;
 
 namespace NotebookGateway.Server.Tests.Execution;
 

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using NotebookGateway.Server.Audit;
-using NotebookGateway.Server.Relay;
 using NotebookGateway.Server.Execution;
 using NotebookGateway.Server.Logging;
+using NotebookGateway.Server.Relay;
 
 namespace NotebookGateway.Server.Tests.Execution;
 
