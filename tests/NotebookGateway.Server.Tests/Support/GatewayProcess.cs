@@ -7,7 +7,6 @@ using System.Text.RegularExpressions;
 using NotebookGateway.Docker;
 using NotebookGateway.Docker.Containers;
 using NotebookGateway.Docker.Models;
-using NotebookGateway.Testing;
 
 namespace NotebookGateway.Server.Tests.Support;
 
@@ -88,7 +87,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             GatewayProcess gateway = Launch(settings ?? new Dictionary<string, string>());
             try
             {
-                await gateway.WaitUntilListeningAsync(Timeouts.GatewayStart);
+                await gateway.WaitUntilListeningAsync(TestTimeouts.GatewayStart);
                 return gateway;
             }
             catch (GatewayStartException) when (attempt < PortAttempts && gateway.HasExited && gateway.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
@@ -211,14 +210,14 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             Record("[harness] sending SIGTERM");
             try
             {
-                LibC.Kill(_process.Id, LibC.SIGTERM);
+                TestLibC.Kill(_process.Id, TestLibC.SIGTERM);
             }
             catch (IOException) when (_process.HasExited)
             {
                 // Exited on its own meanwhile.
             }
 
-            using var timeout = new CancellationTokenSource(Timeouts.GatewayStop);
+            using var timeout = new CancellationTokenSource(TestTimeouts.GatewayStop);
             try
             {
                 await _process.WaitForExitAsync(timeout.Token);
@@ -226,7 +225,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             catch (OperationCanceledException)
             {
                 exitedInTime = false;
-                Record($"[harness] no exit within {Timeouts.GatewayStop.TotalSeconds:0} s of SIGTERM: killing");
+                Record($"[harness] no exit within {TestTimeouts.GatewayStop.TotalSeconds:0} s of SIGTERM: killing");
                 _process.Kill(entireProcessTree: true);
                 await _process.WaitForExitAsync();
             }
@@ -245,7 +244,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
         if (!exitedInTime)
         {
-            throw new GatewayStopException($"The gateway did not exit within {Timeouts.GatewayStop.TotalSeconds:0} s of SIGTERM.\n{Output}");
+            throw new GatewayStopException($"The gateway did not exit within {TestTimeouts.GatewayStop.TotalSeconds:0} s of SIGTERM.\n{Output}");
         }
         if (_process.ExitCode != 0)
         {
@@ -292,7 +291,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     {
         var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
         {
-            Timeout = Timeouts.KernelStart + Timeouts.Step,
+            Timeout = TestTimeouts.KernelStart + TestTimeouts.Step,
         };
         if (token is not null)
         {
@@ -355,7 +354,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     {
         try
         {
-            using var timeout = new CancellationTokenSource(Timeouts.Step);
+            using var timeout = new CancellationTokenSource(TestTimeouts.Step);
             await using var docker = await DockerClient.ConnectAsync(cancellationToken: timeout.Token);
             var containers = await docker.Containers.ListAsync(
                 new ContainerListParameters { All = true, Filters = new DockerFilters().Label("org.notebookgateway.owner", Owner) }, timeout.Token);
