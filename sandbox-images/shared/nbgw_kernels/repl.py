@@ -82,10 +82,11 @@ class PtyRepl:
             out, self.buffer = self.buffer[: match.start()], self.buffer[match.end():]
             err += _read_all(self.err_read)  # written before the sentinel, so already in the pipe
             return out, err, match, eof
-        # Hold back what could be the start of a sentinel split across reads (\x1d starts Octave's error marker).
-        cut = max(self.buffer.rfind(b"\x1e"), self.buffer.rfind(b"\x1d"))
-        if cut == -1 or len(self.buffer) - cut > 64:
-            cut = len(self.buffer)
+        # Hold back, from its first byte, what could be a sentinel still arriving (\x1d opens Octave's error marker,
+        # which comes before the sentinel and holds a message). Plain output has neither control character.
+        recent = max(0, len(self.buffer) - 65536)
+        starts = [p for p in (self.buffer.find(b"\x1d", recent), self.buffer.find(b"\x1e", recent)) if p != -1]
+        cut = min(starts) if starts else len(self.buffer)
         out, self.buffer = self.buffer[:cut], self.buffer[cut:]
         return out, err, None, eof
 

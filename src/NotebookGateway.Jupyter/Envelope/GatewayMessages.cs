@@ -62,10 +62,12 @@ public static class GatewayMessages
     /// The error execute_reply to an execute that the kernel's end cut off (<paramref name="executionState"/> is the
     /// lifecycle state that ended it: restarting, or dead), so clients waiting for the reply stop waiting.
     /// </summary>
-    public static JupyterMessage CutOffReply(JupyterMessage request, string executionState, TimeProvider? timeProvider = null) =>
+    /// <param name="reason">Why the kernel died (e.g. "memory limit of 512 MiB exceeded"), when known.</param>
+    public static JupyterMessage CutOffReply(JupyterMessage request, string executionState, string? reason = null, TimeProvider? timeProvider = null) =>
         executionState == ExecutionStates.Restarting
             ? ErrorReply(request, KernelRestartedError, "the kernel was restarted before this cell finished; its variables are gone", timeProvider)
-            : ErrorReply(request, KernelDiedError, "the kernel died before this cell finished; restart it to go on", timeProvider);
+            : ErrorReply(request, KernelDiedError,
+                $"the kernel died before this cell finished{(string.IsNullOrEmpty(reason) ? "" : $" ({reason})")}; restart it to go on", timeProvider);
 
     /// <summary>An error execute_reply to <paramref name="request"/>, with <paramref name="reason"/> as its value and traceback.</summary>
     public static JupyterMessage ErrorReply(JupyterMessage request, string errorName, string reason, TimeProvider? timeProvider = null) =>

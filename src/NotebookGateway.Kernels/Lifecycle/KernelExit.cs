@@ -5,6 +5,9 @@ namespace NotebookGateway.Kernels.Lifecycle;
 /// <summary>How a container's exit code reads in a start failure or a death reason.</summary>
 internal static class KernelExit
 {
+    /// <summary>The exit code of a process killed by SIGKILL (128 + 9): how the OOM killer ends a kernel.</summary>
+    public const long KilledBySigkill = 137;
+
     public static string Describe(long exitCode) => exitCode switch
     {
         0 => "the kernel exited",

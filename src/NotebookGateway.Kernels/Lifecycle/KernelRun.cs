@@ -29,8 +29,9 @@ internal sealed class KernelRun(SandboxKernel kernel, string runId, ConnectionIn
     /// <summary>Completes with the exit code from the engine's die event.</summary>
     public TaskCompletionSource<long> Exited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The engine reported an OOM kill in this container.</summary>
-    public bool OomSeen { get; set; }
+    /// <summary>When (<see cref="TimeProvider.GetTimestamp"/>) the engine last reported an OOM kill in this container,
+    /// or null. The kill may have taken a child of the kernel (a compiled program, a shell job) while the kernel lives on.</summary>
+    public long? LastOomAt { get; set; }
 
     /// <summary>The gateway is stopping this run itself: its death is expected, not reported.</summary>
     public bool Retiring { get; set; }

@@ -24,6 +24,9 @@ public sealed class RunDeathWatcher(
     TimeProvider timeProvider,
     ILogger<RunDeathWatcher> logger) : IAsyncDisposable
 {
+    /// <summary>How soon after an OOM kill a SIGKILL death is put down to the memory limit.</summary>
+    private static readonly TimeSpan OomAttributionWindow = TimeSpan.FromSeconds(10);
+
     private readonly ContainerEventWatcher _events = new(docker, host.Owner, timeProvider, logger);
     private int _stopped;
 
@@ -85,7 +88,7 @@ public sealed class RunDeathWatcher(
 
         if (item.Action == DockerEventActions.Oom)
         {
-            run.OomSeen = true;
+            run.LastOomAt = timeProvider.GetTimestamp();
             LifecycleLog.OomEvent(logger, run.Kernel.Id, id);
             return Task.CompletedTask;
         }
@@ -181,8 +184,13 @@ public sealed class RunDeathWatcher(
             }
         }
 
+        // The engine's OOMKilled flag (like its oom event) means some process of the container was killed, maybe long
+        // ago and not the kernel (a compiled program, a shell job): the death is the memory limit's only when the
+        // kernel itself was killed (SIGKILL, 137) right after an OOM kill.
         var state = inspect?.State;
-        if (state?.OomKilled == true || run.OomSeen)
+        var exit = exitCode ?? state?.ExitCode ?? -1;
+        var oomJustBefore = run.LastOomAt is { } oomAt && timeProvider.GetElapsedTime(oomAt) < OomAttributionWindow;
+        if ((exit == KernelExit.KilledBySigkill || exit == -1) && (oomJustBefore || (run.LastOomAt is null && state?.OomKilled == true)))
         {
             return string.Create(CultureInfo.InvariantCulture, $"memory limit of {run.Kernel.Envelope.MemoryMiB} MiB exceeded");
         }
@@ -192,6 +200,6 @@ public sealed class RunDeathWatcher(
             return $"the kernel stopped answering ({heartbeatReason})";
         }
 
-        return KernelExit.Describe(exitCode ?? state?.ExitCode ?? -1);
+        return KernelExit.Describe(exit);
     }
 }

@@ -46,7 +46,7 @@ public sealed class RunLauncher(
         var run = new KernelRun(kernel, runId, connection, sockets);
         try
         {
-            sockets.WriteConnectionFile(connection);
+            sockets.WriteConnectionFile(RunPlanner.KernelSideConnection(kernel.Spec, connection));
             var request = planner.CreateContainerRequest(run).Build();
             var created = await docker.Containers.CreateAsync(request, host.ContainerName(runId), token).ConfigureAwait(false);
             run.ContainerId = created.Id;

@@ -25,6 +25,17 @@ public sealed class RunPlanner(SandboxHost host, DockerClient docker, TimeProvid
         return ConnectionInfo.CreateIpc(SandboxPaths.SocketPrefix, spec.Name);
     }
 
+    /// <summary>
+    /// What the kernel reads from its connection file: the run's own connection for ipc kernels; for
+    /// <see cref="KernelTransport.TcpLoopback"/> ones the same key with tcp ports on the container's loopback, which the
+    /// relay joins to the socket directory (the gateway keeps the ipc side).
+    /// </summary>
+    public static ConnectionInfo KernelSideConnection(KernelSpec spec, ConnectionInfo connection)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Sandbox.Transport == KernelTransport.TcpLoopback ? LoopbackRelay.KernelSide(connection) : connection;
+    }
+
     /// <summary>The run's container; <paramref name="command"/> overrides the spec's argv (the self-test probe).</summary>
     internal SandboxContainerRequest CreateContainerRequest(KernelRun run, IReadOnlyList<string>? command = null)
     {
@@ -52,6 +63,7 @@ public sealed class RunPlanner(SandboxHost host, DockerClient docker, TimeProvid
             Seccomp = host.Seccomp,
             Options = options,
             Command = command,
+            Connection = run.Connection,
         };
     }
 
@@ -65,7 +77,8 @@ public sealed class RunPlanner(SandboxHost host, DockerClient docker, TimeProvid
         Signaler = new ContainerSignaler(docker, containerId),
         InterruptMode = run.Kernel.Spec.InterruptMode,
         HeartbeatInterval = TimeSpan.FromSeconds(1),
-        HeartbeatTimeout = host.Options.HeartbeatTimeout,
+        EnableHeartbeat = run.Kernel.Spec.Sandbox.HeartbeatTimeoutSeconds != 0,
+        HeartbeatTimeout = run.Kernel.Spec.Sandbox.HeartbeatTimeoutSeconds is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : host.Options.HeartbeatTimeout,
         Limits = new WireLimits { MaxMessageBytes = run.Kernel.Envelope.MaxMessageBytes },
         TimeProvider = timeProvider,
     };

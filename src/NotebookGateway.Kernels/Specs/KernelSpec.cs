@@ -58,6 +58,13 @@ public sealed record SandboxSpec
     public KernelTransport Transport { get; init; } = KernelTransport.Ipc;
 
     /// <summary>
+    /// How long the kernel may leave heartbeats unanswered before it is reported dead; null: the gateway's
+    /// <c>Sandbox:HeartbeatTimeoutSeconds</c>; 0: never (for kernels that answer heartbeats only between requests, such as
+    /// IRkernel; a dead container is still reported from the engine's events, a hung cell still meets the wall clock).
+    /// </summary>
+    public int? HeartbeatTimeoutSeconds { get; init; }
+
+    /// <summary>
     /// Replaces the image's entrypoint (<c>[]</c> = none: the argv runs directly under the engine's init). Null keeps
     /// the image's, except under gVisor, where it defaults to none (see <see cref="SandboxSpec.EffectiveEntrypoint"/>).
     /// </summary>

@@ -213,9 +213,9 @@ public static partial class KernelSpecParser
 
         foreach (var property in ours.EnumerateObject())
         {
-            if (property.Name is not ("image" or "runtime" or "envelope" or "entrypoint" or "transport"))
+            if (property.Name is not ("image" or "runtime" or "envelope" or "entrypoint" or "transport" or "heartbeat_timeout_seconds"))
             {
-                errors.Add($"{W}{property.Name} is not a known setting (image, runtime, transport, entrypoint, envelope).");
+                errors.Add($"{W}{property.Name} is not a known setting (image, runtime, transport, heartbeat_timeout_seconds, entrypoint, envelope).");
             }
         }
 
@@ -236,6 +236,19 @@ public static partial class KernelSpecParser
         if (transport is null)
         {
             errors.Add($"{W}transport must be \"ipc\" or \"tcp-loopback\" (is \"{transportName}\").");
+        }
+
+        int? heartbeatTimeout = null;
+        if (ours.TryGetProperty("heartbeat_timeout_seconds", out var hb) && hb.ValueKind != JsonValueKind.Null)
+        {
+            if (hb.ValueKind == JsonValueKind.Number && hb.TryGetInt32(out var seconds) && seconds is >= 0 and <= 3600)
+            {
+                heartbeatTimeout = seconds;
+            }
+            else
+            {
+                errors.Add($"{W}heartbeat_timeout_seconds must be an integer from 0 (off) to 3600.");
+            }
         }
 
         List<string>? entrypoint = null;
@@ -270,6 +283,7 @@ public static partial class KernelSpecParser
             Image = image,
             Runtime = runtime == "runc" ? null : runtime,
             Transport = transport ?? KernelTransport.Ipc,
+            HeartbeatTimeoutSeconds = heartbeatTimeout,
             Entrypoint = entrypoint,
             Envelope = envelope,
         };

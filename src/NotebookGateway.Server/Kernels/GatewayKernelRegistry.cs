@@ -210,7 +210,7 @@ public sealed partial class GatewayKernelRegistry : IDisposable
                 case SandboxKernelState.Dead:
                     kernel.Channels.Unbind();
                     kernel.Channels.Executions?.OnKernelReset();
-                    kernel.Channels.PublishLifecycleStatus(ExecutionStates.Dead);
+                    kernel.Channels.PublishLifecycleStatus(ExecutionStates.Dead, e.Reason);
                     Log.KernelDied(_logger, e.Kernel.Id, e.Reason ?? "unknown");
                     break;
                 case SandboxKernelState.Stopped:

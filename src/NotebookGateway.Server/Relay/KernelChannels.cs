@@ -29,6 +29,7 @@ public sealed partial class KernelChannels
     private Action? _unsubscribeDrops;
     private long _lastActivityTicks;
     private string _executionState = ExecutionStates.Starting;
+    private volatile string? _lifecycleReason;
 
     public KernelChannels(string kernelId, ChannelOptions options, TimeProvider time, ILogger logger, IEnumerable<IExecuteAdmission>? admissions = null)
     {
@@ -91,7 +92,8 @@ public sealed partial class KernelChannels
     /// Tells every client the kernel's state (restarting, dead) with a status message that has no parent, then answers
     /// the executes that run left unfinished.
     /// </summary>
-    public void PublishLifecycleStatus(string state)
+    /// <param name="reason">Why the kernel died, for the cut-off replies (null for a restart).</param>
+    public void PublishLifecycleStatus(string state, string? reason = null)
     {
         JupyterMessage status = GatewayMessages.LifecycleStatus(KernelId, state, _time);
         // Under the lock (enqueueing never blocks): a reply answered by AnswerUnfinished once it sees the new state
@@ -99,10 +101,11 @@ public sealed partial class KernelChannels
         lock (_bindLock)
         {
             Volatile.Write(ref _executionState, state);
+            _lifecycleReason = reason;
             Broadcast(new ChannelMessage(status, MessageChannel.IOPub));
             foreach ((ClientSession session, JupyterMessage request) in _unanswered)
             {
-                session.Enqueue(new ChannelMessage(GatewayMessages.CutOffReply(request, state, _time), MessageChannel.Shell));
+                session.Enqueue(new ChannelMessage(GatewayMessages.CutOffReply(request, state, reason, _time), MessageChannel.Shell));
             }
             _unanswered.Clear();
         }
@@ -260,7 +263,7 @@ public sealed partial class KernelChannels
                 return;
             }
         }
-        session.Enqueue(new ChannelMessage(GatewayMessages.CutOffReply(request, state, _time), MessageChannel.Shell));
+        session.Enqueue(new ChannelMessage(GatewayMessages.CutOffReply(request, state, _lifecycleReason, _time), MessageChannel.Shell));
     }
 
     private void OnIOPub(JupyterMessage message)

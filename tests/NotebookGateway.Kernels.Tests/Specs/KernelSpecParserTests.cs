@@ -67,4 +67,53 @@ public sealed class KernelSpecParserTests
         Assert.Contains(ex.Errors, e => e.Contains("swap_mib", StringComparison.Ordinal));
         Assert.Contains(ex.Errors, e => e.Contains("tmp_mib + shm_mib", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Parse_TransportHeartbeatAndTmpExec_AreRead()
+    {
+        var spec = Parse("""
+            {"argv": ["R", "{connection_file}"], "display_name": "R", "language": "R",
+             "metadata": {"notebookgateway": {"image": "img", "transport": "tcp-loopback", "heartbeat_timeout_seconds": 0,
+                                              "envelope": {"tmp_exec": true}}}}
+            """);
+
+        Assert.Equal(KernelTransport.TcpLoopback, spec.Sandbox.Transport);
+        Assert.Equal(0, spec.Sandbox.HeartbeatTimeoutSeconds);
+        Assert.True(spec.Sandbox.Envelope.TmpExec);
+        Assert.Null(spec.Verified);
+    }
+
+    [Fact]
+    public void Parse_DefaultsToIpcWithTheGatewayHeartbeatAndNoExecTmp()
+    {
+        var spec = Parse("""{"argv": ["k", "{connection_file}"], "display_name": "K", "language": "python", "metadata": {"notebookgateway": {"image": "img"}}}""");
+
+        Assert.Equal(KernelTransport.Ipc, spec.Sandbox.Transport);
+        Assert.Null(spec.Sandbox.HeartbeatTimeoutSeconds);
+        Assert.False(spec.Sandbox.Envelope.TmpExec);
+    }
+
+    [Fact]
+    public void Parse_BadTransportHeartbeatOrTmpExec_AreEachReported()
+    {
+        var ex = Assert.Throws<KernelSpecException>(() => Parse("""
+            {"argv": ["k"], "display_name": "K", "language": "python",
+             "metadata": {"notebookgateway": {"image": "img", "transport": "udp", "heartbeat_timeout_seconds": -1, "envelope": {"tmp_exec": "yes"}}}}
+            """));
+
+        Assert.Contains(ex.Errors, e => e.Contains("transport must be", StringComparison.Ordinal));
+        Assert.Contains(ex.Errors, e => e.Contains("heartbeat_timeout_seconds", StringComparison.Ordinal));
+        Assert.Contains(ex.Errors, e => e.Contains("tmp_exec", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Load_EveryRepositorySpec_ParsesAndNamesAnImageOfThisRepository()
+    {
+        foreach (var directory in Directory.EnumerateDirectories(RepositoryPaths.KernelSpecs))
+        {
+            var spec = await KernelSpecParser.LoadAsync(directory, new EnvelopeOptions());
+            Assert.StartsWith("notebookgateway/sandbox-", spec.Sandbox.Image, StringComparison.Ordinal);
+            Assert.Contains("logo-64x64.png", spec.Resources.Keys);
+        }
+    }
 }

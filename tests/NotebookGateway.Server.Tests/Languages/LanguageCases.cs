@@ -9,8 +9,12 @@ public static class LanguageCases
         + "grep -E ^NoNewPrivs: /proc/self/status; grep -E ^CapEff: /proc/self/status; "
         + "touch /probe-root 2>/dev/null && echo root=writable || echo root=read-only";
 
-    /// <summary>Forks sleeping children until the pids limit refuses one (they end by themselves after 2 s).</summary>
-    public const string ForkBomb = "(while :; do sleep 2 & done) 2>/dev/null; echo refused";
+    /// <summary>
+    /// Forks 1,000 sleeping children, far beyond any spec's pids limit (they end by themselves after 2 s), then prints the
+    /// container's pids.events with shell builtins only (no fork needed while the limit is still held).
+    /// </summary>
+    public const string ForkBomb = "(i=0; while [ $i -lt 1000 ]; do sleep 2 & i=$((i+1)); done) 2>/dev/null; "
+        + "read -r e < /sys/fs/cgroup/pids/pids.events || read -r e < /sys/fs/cgroup/pids.events; echo pids-events: $e";
 
     public static readonly IReadOnlyList<LanguageCase> All =
     [
@@ -32,7 +36,7 @@ public static class LanguageCases
             Probe = $"""cat(system("{Probe}", intern = TRUE), sep = "\n")""",
             MemoryHog = "x <- numeric(4e8); x[length(x)] <- 1",
             ForkBomb = $"""cat(system("{ForkBomb}", intern = TRUE), sep = "\n")""",
-            Flood = """cat(rep("x", 1e6), sep = "")""",
+            Flood = """cat(paste(rep("x", 1e6), collapse = ""))""",
         },
         new LanguageCase
         {
@@ -185,9 +189,9 @@ public static class LanguageCases
                 """,
             incomplete: "fn main() {",
             completion: ("printl", "println"),
-            endlessLoop: """fn main() { println!("looping"); let mut spin: u64 = 0; loop { spin = std::hint::black_box(spin + 1); } }""",
+            endlessLoop: """fn main() { println!("looping"); loop {} }""",
             probe: $$"""fn main() { std::process::Command::new("sh").arg("-c").arg("{{Probe}}").status().unwrap(); }""",
-            memoryHog: """fn main() { let n: usize = 3 << 30; let mut v = vec![0u8; n]; let mut i = 0; while i < n { v[i] = 1; i += 4096; } println!("{}", std::hint::black_box(&v)[n - 4096]); }""",
+            memoryHog: """fn main() { let n: usize = 3 << 30; let mut v = vec![0u8; n]; for i in (0..n).step_by(4096) { unsafe { std::ptr::write_volatile(&mut v[i], 1) } } println!("{}", v[n - 4096]); }""",
             forkBomb: $$"""fn main() { std::process::Command::new("sh").arg("-c").arg("{{ForkBomb}}").status().unwrap(); }""",
             flood: """fn main() { print!("{}", "x".repeat(1000000)); }"""),
         Compiled(
