@@ -12,6 +12,7 @@ using NotebookGateway.Server.Culling;
 using NotebookGateway.Server.Execution;
 using NotebookGateway.Server.Hubs;
 using NotebookGateway.Server.Kernels;
+using NotebookGateway.Server.Leases;
 using NotebookGateway.Server.Logging;
 using NotebookGateway.Server.Metrics;
 using NotebookGateway.Server.Quotas;
@@ -57,6 +58,9 @@ builder.Services.AddOptions<QuotaOptions>().Bind(builder.Configuration.GetSectio
 builder.Services.AddSingleton<KernelQuotas>();
 builder.Services.AddOptions<CullingOptions>().Bind(builder.Configuration.GetSection(CullingOptions.Section));
 builder.Services.AddHostedService<KernelCuller>();
+builder.Services.AddOptions<LeaseOptions>().Bind(builder.Configuration.GetSection(LeaseOptions.Section));
+builder.Services.AddSingleton<KernelLeases>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<KernelLeases>());
 builder.Services.AddGatewayMetrics(builder.Configuration);
 builder.Services.AddOptions<RateLimitOptions>().Bind(builder.Configuration.GetSection(RateLimitOptions.Section));
 builder.Services.AddSingleton<GatewayRateLimiter>();
@@ -87,6 +91,7 @@ try
     failures.AddRange(new KernelHubOptionsValidator().Validate(null, hubOptions).Failures ?? []);
     failures.AddRange(Bound<QuotaOptions>(QuotaOptions.Section).Validate());
     failures.AddRange(Bound<CullingOptions>(CullingOptions.Section).Validate());
+    failures.AddRange(Bound<LeaseOptions>(LeaseOptions.Section).Validate());
     failures.AddRange(Bound<RateLimitOptions>(RateLimitOptions.Section).Validate());
     failures.AddRange(specAccess.Validate());
     failures.AddRange(Bound<ExecutionOptions>(ExecutionOptions.Section).Validate());
