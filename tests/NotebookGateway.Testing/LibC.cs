@@ -1,10 +1,12 @@
 using System.Runtime.InteropServices;
 
-namespace NotebookGateway.Server.Tests.Support;
+namespace NotebookGateway.Testing;
 
-/// <summary>kill(2): .NET can only SIGKILL a child, and the gateway must be stopped the way an operator does.</summary>
-internal static partial class LibC
+/// <summary>kill(2): .NET can only SIGKILL a child; the gateway is stopped the way an operator does, kernels are interrupted and killed the way Jupyter tools do.</summary>
+public static partial class LibC
 {
+    public const int SIGINT = 2;
+    public const int SIGKILL = 9;
     public const int SIGTERM = 15;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -7,9 +7,8 @@ using System.Text.RegularExpressions;
 using NotebookGateway.Docker;
 using NotebookGateway.Docker.Containers;
 using NotebookGateway.Docker.Models;
-using NotebookGateway.Testing;
 
-namespace NotebookGateway.Server.Tests.Support;
+namespace NotebookGateway.Testing;
 
 /// <summary>
 /// The real gateway as an operator runs it, and the only place that knows how:
@@ -22,6 +21,17 @@ namespace NotebookGateway.Server.Tests.Support;
 public sealed partial class GatewayProcess : IAsyncDisposable
 {
     private const int MaxKeptLines = 20_000;
+
+    /// <summary>From process start to the "listening" line.</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    /// <summary>From SIGTERM to process exit.</summary>
+    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>A REST call of <see cref="Http"/>, kernel starts included.</summary>
+    private static readonly TimeSpan HttpTimeout = TimeSpan.FromSeconds(120);
+
+    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(30);
     private const int PortAttempts = 3;
 
     private static readonly string s_runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
@@ -77,10 +87,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// <param name="settings">Configuration overrides (<c>Gateway:BaseUrl</c> → <c>NBGW_Gateway__BaseUrl</c>); see <see cref="GatewaySettings"/>.</param>
     public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
-        if (!File.Exists(RepositoryPaths.GatewayDll))
+        if (!File.Exists(TestRepository.GatewayDll))
         {
             throw new InvalidOperationException(
-                $"The gateway's Release build is missing ({RepositoryPaths.GatewayDll}): run bash scripts/setup.sh");
+                $"The gateway's Release build is missing ({TestRepository.GatewayDll}): run bash scripts/setup.sh");
         }
 
         for (int attempt = 1; ; attempt++)
@@ -88,7 +98,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             GatewayProcess gateway = Launch(settings ?? new Dictionary<string, string>());
             try
             {
-                await gateway.WaitUntilListeningAsync(Timeouts.GatewayStart);
+                await gateway.WaitUntilListeningAsync(StartTimeout);
                 return gateway;
             }
             catch (GatewayStartException) when (attempt < PortAttempts && gateway.HasExited && gateway.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
@@ -110,14 +120,14 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         string owner = $"st-{s_runId}-{instance}";
         var root = new TempDirectory($"nbgw-st-{s_runId}-{instance}");
         string config = root.Combine("gateway.json");
-        File.Copy(RepositoryPaths.GatewayJson, config);
+        File.Copy(TestRepository.GatewayJson, config);
         string token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         int port = FreePort();
 
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { RepositoryPaths.GatewayDll, "--config", config },
-            WorkingDirectory = RepositoryPaths.Root,
+            ArgumentList = { TestRepository.GatewayDll, "--config", config },
+            WorkingDirectory = TestRepository.Root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
@@ -218,7 +228,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
                 // Exited on its own meanwhile.
             }
 
-            using var timeout = new CancellationTokenSource(Timeouts.GatewayStop);
+            using var timeout = new CancellationTokenSource(StopTimeout);
             try
             {
                 await _process.WaitForExitAsync(timeout.Token);
@@ -226,7 +236,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             catch (OperationCanceledException)
             {
                 exitedInTime = false;
-                Record($"[harness] no exit within {Timeouts.GatewayStop.TotalSeconds:0} s of SIGTERM: killing");
+                Record($"[harness] no exit within {StopTimeout.TotalSeconds:0} s of SIGTERM: killing");
                 _process.Kill(entireProcessTree: true);
                 await _process.WaitForExitAsync();
             }
@@ -245,7 +255,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
         if (!exitedInTime)
         {
-            throw new GatewayStopException($"The gateway did not exit within {Timeouts.GatewayStop.TotalSeconds:0} s of SIGTERM.\n{Output}");
+            throw new GatewayStopException($"The gateway did not exit within {StopTimeout.TotalSeconds:0} s of SIGTERM.\n{Output}");
         }
         if (_process.ExitCode != 0)
         {
@@ -292,7 +302,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     {
         var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
         {
-            Timeout = Timeouts.KernelStart + Timeouts.Step,
+            Timeout = HttpTimeout,
         };
         if (token is not null)
         {
@@ -355,7 +365,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     {
         try
         {
-            using var timeout = new CancellationTokenSource(Timeouts.Step);
+            using var timeout = new CancellationTokenSource(CleanupTimeout);
             await using var docker = await DockerClient.ConnectAsync(cancellationToken: timeout.Token);
             var containers = await docker.Containers.ListAsync(
                 new ContainerListParameters { All = true, Filters = new DockerFilters().Label("org.notebookgateway.owner", Owner) }, timeout.Token);
