@@ -432,6 +432,10 @@ public sealed partial class BridgeKernel : IAsyncDisposable
             {
                 await _gateway.InterruptKernelAsync(id, CancellationToken.None).ConfigureAwait(false);
             }
+            catch (GatewayException ex) when (State is BridgeState.Stopping or BridgeState.Dead)
+            {
+                error = ex.Message; // jupyter_client interrupts before every shutdown: the kernel may be gone already
+            }
             catch (GatewayException ex)
             {
                 error = ex.Message;
