@@ -15,6 +15,12 @@ public sealed class BridgeFixture : IAsyncLifetime
     public const int LeaseSeconds = 10;
     public const int LeaseCheckSeconds = 1;
 
+    /// <summary>A user who may run one kernel at a time.</summary>
+    public static readonly string QuotaUserToken = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+
+    /// <summary>A user who may start one kernel a minute.</summary>
+    public static readonly string RateUserToken = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+
     private GatewayProcess? _gateway;
     private BridgeEnvironment? _environment;
     private ExceptionDispatchInfo? _startFailure;
@@ -48,6 +54,12 @@ public sealed class BridgeFixture : IAsyncLifetime
                 ["Quotas:Default:MaxCpus"] = "0",
                 ["Quotas:Default:MaxWorkspaceMiB"] = "0",
                 ["Leases:CheckIntervalSeconds"] = LeaseCheckSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Users:0:Name"] = "quota",
+                ["Users:0:TokenSha256"] = Sha256(QuotaUserToken),
+                ["Users:1:Name"] = "rate",
+                ["Users:1:TokenSha256"] = Sha256(RateUserToken),
+                ["Quotas:Users:quota:MaxKernels"] = "1",
+                ["RateLimits:Users:rate:KernelStartsPerMinute"] = "1",
             });
             _environment = new BridgeEnvironment(_gateway);
             await _environment.InstallAsync("--lease-seconds", LeaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -57,6 +69,9 @@ public sealed class BridgeFixture : IAsyncLifetime
             _startFailure = ExceptionDispatchInfo.Capture(ex);
         }
     }
+
+    private static string Sha256(string token) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)));
 
     /// <summary>The ids of the kernels the gateway has for the test user.</summary>
     public async Task<IReadOnlyList<string>> GatewayKernelsAsync()
