@@ -34,10 +34,11 @@ public static partial class WorkspaceNames
         if (environment.TryGetValue(SessionNameVariable, out string? notebook) && !string.IsNullOrWhiteSpace(notebook))
         {
             // The path is the server's (relative to its root): with the directory it is unique on this machine.
-            return (FromPath("nb", Path.GetFileNameWithoutExtension(notebook), workingDirectory + "\0" + notebook), SessionNameVariable);
+            string notebookDirectory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(workingDirectory));
+            return (FromPath("nb", Path.GetFileNameWithoutExtension(notebook), notebookDirectory + "\0" + notebook), SessionNameVariable);
         }
-        string directory = Path.GetFullPath(workingDirectory);
-        return (FromPath("dir", Path.GetFileName(directory.TrimEnd('/')), directory), "working directory");
+        string directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(workingDirectory));
+        return (FromPath("dir", Path.GetFileName(directory), directory), "working directory");
     }
 
     /// <summary><c>{kind}-{readable part}-{hash of the key}</c>, at most 64 characters of the gateway's workspace alphabet.</summary>
