@@ -51,6 +51,8 @@ public sealed partial class BridgeKernel : IAsyncDisposable
     private readonly TaskCompletionSource<int> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _sessionId = Guid.NewGuid().ToString("N");
     private readonly Lock _stateLock = new();
+    /// <summary>One websocket send at a time, in order: the outbox drain and the direct path take it.</summary>
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly List<Task> _loops = [];
     private TaskCompletionSource<GatewaySocket?> _socketReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private GatewaySocket? _socket;
@@ -71,7 +73,7 @@ public sealed partial class BridgeKernel : IAsyncDisposable
         _local = new LocalReplies(_sessionId, options.Language);
         _outbox = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(options.OutboxMessages)
         {
-            SingleReader = true,
+            SingleReader = false, // the sender loop, and AnswerPending when the kernel is lost
             AllowSynchronousContinuations = false,
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: the request is answered locally
         });
@@ -185,6 +187,7 @@ public sealed partial class BridgeKernel : IAsyncDisposable
         await _zmq.DisposeAsync().ConfigureAwait(false);
         _exit.TrySetResult(0);
         _stopping.Dispose();
+        _sendLock.Dispose();
     }
 
     private async Task BindAsync()
@@ -506,6 +509,10 @@ public sealed partial class BridgeKernel : IAsyncDisposable
         {
             _routes.Add(message.MsgId, new Route(message, channel));
         }
+        if (await TrySendDirectlyAsync(new Outgoing(message, channel)).ConfigureAwait(false))
+        {
+            return;
+        }
         if (!_outbox.Writer.TryWrite(new Outgoing(message, channel)))
         {
             if (expectsReply && _routes.Take(message.MsgId) is not null)
@@ -527,41 +534,105 @@ public sealed partial class BridgeKernel : IAsyncDisposable
         await StopAsync(restart ? "shutdown_request (restart)" : "shutdown_request", deleteRemote: !restart, exitCode: 0).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The common case without a queue hop: connected and nothing waiting in the outbox, the message goes straight to
+    /// the websocket. False when it must wait in the outbox (starting, reconnecting, or older messages queued).
+    /// </summary>
+    private async Task<bool> TrySendDirectlyAsync(Outgoing outgoing)
+    {
+        if (!IsConnectedWithEmptyOutbox(out _))
+        {
+            return false;
+        }
+        await _sendLock.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        try
+        {
+            if (!IsConnectedWithEmptyOutbox(out GatewaySocket? socket))
+            {
+                return false;
+            }
+            await SendOrAnswerAsync(socket!, outgoing).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private bool IsConnectedWithEmptyOutbox(out GatewaySocket? socket)
+    {
+        lock (_stateLock)
+        {
+            socket = _state == BridgeState.Running && _outbox.Reader.Count == 0 ? _socket : null;
+            return socket is not null;
+        }
+    }
+
+    /// <summary>Drains the outbox in order once there is a connection (or answers it locally when there will be none).</summary>
     private async Task SendToGatewayAsync()
     {
         await Task.Yield();
         try
         {
-            await foreach (Outgoing outgoing in _outbox.Reader.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
+            while (await _outbox.Reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false))
             {
                 GatewaySocket? socket = await CurrentSocketAsync().ConfigureAwait(false);
                 if (socket is null)
                 {
                     string problem = _problem ?? "the kernel is shutting down";
-                    if (_routes.Take(outgoing.Message.MsgId) is not null || outgoing.Channel == MessageChannel.Stdin)
+                    while (_outbox.Reader.TryRead(out Outgoing queued))
                     {
-                        await AnswerLocallyAsync(outgoing.Message, outgoing.Channel, problem).ConfigureAwait(false);
+                        if (_routes.Take(queued.Message.MsgId) is not null || queued.Channel == MessageChannel.Stdin)
+                        {
+                            await AnswerLocallyAsync(queued.Message, queued.Channel, problem).ConfigureAwait(false);
+                        }
                     }
                     continue;
                 }
+                await _sendLock.WaitAsync(_stopping.Token).ConfigureAwait(false);
                 try
                 {
-                    await socket.SendAsync(outgoing.Message, outgoing.Channel, _stopping.Token).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or IOException)
-                {
-                    // At most once: the gateway may or may not have it, and running a cell twice is worse than saying so.
-                    Log.SendFailed(_logger, outgoing.Message.MsgType, ex.Message);
-                    if (_routes.Take(outgoing.Message.MsgId) is not null)
+                    // Peek, send, then take: a direct send sees the outbox non-empty until the message has gone.
+                    while (_outbox.Reader.TryPeek(out Outgoing outgoing))
                     {
-                        await AnswerLocallyAsync(outgoing.Message, outgoing.Channel,
-                            "The connection to the gateway dropped while this request was being sent; it may not have reached the kernel. Run it again.").ConfigureAwait(false);
+                        bool sent = await SendOrAnswerAsync(socket, outgoing).ConfigureAwait(false);
+                        _outbox.Reader.TryRead(out _);
+                        if (!sent)
+                        {
+                            break; // the connection is gone: wait for the next one
+                        }
                     }
+                }
+                finally
+                {
+                    _sendLock.Release();
                 }
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>Sends one message; when the websocket fails, a request gets a local answer (at most once: never resent).</summary>
+    private async Task<bool> SendOrAnswerAsync(GatewaySocket socket, Outgoing outgoing)
+    {
+        try
+        {
+            await socket.SendAsync(outgoing.Message, outgoing.Channel, _stopping.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or IOException)
+        {
+            // The gateway may or may not have it, and running a cell twice is worse than saying so.
+            Log.SendFailed(_logger, outgoing.Message.MsgType, ex.Message);
+            if (_routes.Take(outgoing.Message.MsgId) is not null)
+            {
+                await AnswerLocallyAsync(outgoing.Message, outgoing.Channel,
+                    "The connection to the gateway dropped while this request was being sent; it may not have reached the kernel. Run it again.").ConfigureAwait(false);
+            }
+            return false;
         }
     }
 
@@ -593,7 +664,7 @@ public sealed partial class BridgeKernel : IAsyncDisposable
                     Log.GatewayMessageDropped(_logger, received.Dropped ?? "unreadable");
                     continue;
                 }
-                await DispatchAsync(received.Message, received.Channel).ConfigureAwait(false);
+                Dispatch(received.Message, received.Channel);
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -607,12 +678,12 @@ public sealed partial class BridgeKernel : IAsyncDisposable
         await ReconnectAsync(socket).ConfigureAwait(false);
     }
 
-    private async Task DispatchAsync(JupyterMessage message, MessageChannel channel)
+    private void Dispatch(JupyterMessage message, MessageChannel channel)
     {
         switch (channel)
         {
             case MessageChannel.IOPub:
-                await PublishAsync(message).ConfigureAwait(false);
+                Post(_iopub, _iopubCodec.Encode(message.WithIdentities([Topic(message)])));
                 if (message.MsgType == MessageTypes.Status && message.ParentHeader is null
                     && message.GetContentString("execution_state") == ExecutionStates.Dead)
                 {
@@ -623,7 +694,7 @@ public sealed partial class BridgeKernel : IAsyncDisposable
                 if (_routes.Take(message.ParentMsgId) is { } route)
                 {
                     (ZmqSocket socket, ZmqWireCodec codec) = route.Channel == MessageChannel.Shell ? (_shell, _shellCodec) : (_control, _controlCodec);
-                    await socket.SendAsync(codec.Encode(message.WithIdentities(route.Request.Identities))).ConfigureAwait(false);
+                    Post(socket, codec.Encode(message.WithIdentities(route.Request.Identities)));
                 }
                 else
                 {
@@ -634,7 +705,7 @@ public sealed partial class BridgeKernel : IAsyncDisposable
                 // The requester's stdin socket has the routing id of its shell socket (jupyter_client's convention).
                 if (_routes.Find(message.ParentMsgId) is { } requester)
                 {
-                    await _stdin.SendAsync(_stdinCodec.Encode(message.WithIdentities(requester.Request.Identities))).ConfigureAwait(false);
+                    Post(_stdin, _stdinCodec.Encode(message.WithIdentities(requester.Request.Identities)));
                 }
                 else
                 {
@@ -768,14 +839,28 @@ public sealed partial class BridgeKernel : IAsyncDisposable
 
     private async Task PublishAsync(JupyterMessage message)
     {
-        // The topic frame: jupyter_client's SUB sockets subscribe to everything and ignore it.
-        byte[] topic = Encoding.UTF8.GetBytes("kernel." + message.MsgType);
         try
         {
-            await _iopub.SendAsync(_iopubCodec.Encode(message.WithIdentities([topic]))).ConfigureAwait(false);
+            await _iopub.SendAsync(_iopubCodec.Encode(message.WithIdentities([Topic(message)]))).ConfigureAwait(false);
         }
         catch (ObjectDisposedException)
         {
+        }
+    }
+
+    /// <summary>The iopub topic frame: jupyter_client's SUB sockets subscribe to everything and ignore it.</summary>
+    private static byte[] Topic(JupyterMessage message) => Encoding.UTF8.GetBytes("kernel." + message.MsgType);
+
+    /// <summary>
+    /// Queues a relayed message on its socket without waiting for the reactor to take it: the reactor's command queue
+    /// keeps them in order, and a PUB or ROUTER socket drops rather than blocks, so the relay never waits on the tool.
+    /// </summary>
+    private static void Post(ZmqSocket socket, ZmqMessage frames)
+    {
+        Task sending = socket.SendAsync(frames);
+        if (!sending.IsCompletedSuccessfully)
+        {
+            _ = sending.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
