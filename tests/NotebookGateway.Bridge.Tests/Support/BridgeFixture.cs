@@ -60,6 +60,8 @@ public sealed class BridgeFixture : IAsyncLifetime
                 ["Users:1:TokenSha256"] = Sha256(RateUserToken),
                 ["Quotas:Users:quota:MaxKernels"] = "1",
                 ["RateLimits:Users:rate:KernelStartsPerMinute"] = "1",
+                // Large messages reach the bridge (its own bound is what the adversarial test checks).
+                ["Channels:IOPubBytesPerSecond"] = "100000000",
             });
             _environment = new BridgeEnvironment(_gateway);
             await _environment.InstallAsync("--lease-seconds", LeaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
