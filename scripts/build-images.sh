@@ -28,12 +28,32 @@ DEBIAN_SUITE="${DEBIAN_SUITE:-bookworm}"
 FORCE="${FORCE:-0}"
 VERBOSE="${VERBOSE:-0}"
 HASH_LABEL="org.notebookgateway.source-hash"
+VERIFIED_LABEL="org.notebookgateway.verified-kernels"
+VERIFIED_HASH_LABEL="org.notebookgateway.verified-hash"
+# Bump when the verification itself changes meaning, so every image is checked again.
+VERIFY_FORMAT=1
+IMAGECHECK="$ROOT/src/NotebookGateway.ImageCheck/bin/Release/net10.0/NotebookGateway.ImageCheck.dll"
 
-# image tag            directory under sandbox-images/   parent image
+# image tag                                 directory     parent image
+# (siblings start in this order: the longest builds first)
 IMAGES=(
-    "notebookgateway/sandbox-base:latest    base    BASE_IMAGE"
-    "notebookgateway/sandbox-python:latest  python  notebookgateway/sandbox-base:latest"
+    "notebookgateway/sandbox-base:latest        base          BASE_IMAGE"
+    "notebookgateway/sandbox-kernel:latest      kernel        notebookgateway/sandbox-base:latest"
+    "notebookgateway/sandbox-r:latest           r             notebookgateway/sandbox-base:latest"
+    "notebookgateway/sandbox-javascript:latest  javascript    notebookgateway/sandbox-base:latest"
+    "notebookgateway/sandbox-datascience:latest datascience   notebookgateway/sandbox-kernel:latest"
+    "notebookgateway/sandbox-octave:latest      octave        notebookgateway/sandbox-kernel:latest"
+    "notebookgateway/sandbox-python:latest      python        notebookgateway/sandbox-kernel:latest"
+    "notebookgateway/sandbox-rust:latest        rust          notebookgateway/sandbox-kernel:latest"
+    "notebookgateway/sandbox-go:latest          go            notebookgateway/sandbox-kernel:latest"
+    "notebookgateway/sandbox-java:latest        java          notebookgateway/sandbox-kernel:latest"
+    "notebookgateway/sandbox-c:latest           c             notebookgateway/sandbox-kernel:latest"
+    "notebookgateway/sandbox-bash:latest        bash          notebookgateway/sandbox-kernel:latest"
 )
+# Images built at once (siblings only; a child waits for its parent). Downloads from the mirror dominate.
+BUILD_JOBS="${BUILD_JOBS:-3}"
+# ONLY=python,r builds just those directories (and what they are built on).
+ONLY="${ONLY:-}"
 
 # The legacy builder works with Debian's docker.io 20.10 and needs no buildx plugin.
 export DOCKER_BUILDKIT=0
@@ -260,14 +280,149 @@ build_image() {
         die "building $tag failed (log: $logf)"
     fi
     rm -f "$logf"
-    # Drop the previous, now untagged, version of our images.
-    docker image prune -f --filter "label=org.notebookgateway.image" >/dev/null 2>&1 || true
     log "$tag: built ($hash, $((SECONDS - t0)) s, $(docker image inspect --format '{{.Size}}' "$tag" | awk '{ printf "%.0f MB", $1 / 1e6 }'))"
 }
 
-ensure_base_image "$BASE_IMAGE"
+# The kernel.json files of kernelspecs/ whose image is $1.
+specs_naming() {
+    /usr/bin/python3 - "$1" "$ROOT/kernelspecs" <<'PY'
+import json, pathlib, sys
+tag, root = sys.argv[1], pathlib.Path(sys.argv[2])
+norm = lambda image: image if ":" in image.rsplit("/", 1)[-1] else image + ":latest"
+for path in sorted(root.glob("*/kernel.json")):
+    try:
+        image = json.loads(path.read_text())["metadata"]["notebookgateway"]["image"]
+    except (ValueError, KeyError, TypeError):
+        continue
+    if norm(image) == norm(tag):
+        print(path)
+PY
+}
+
+# Capability check: every kernelspec naming the image is started in a sandbox exactly as the gateway starts it
+# (NotebookGateway.ImageCheck) and must answer kernel_info in its spec's language; what the kernels said becomes the
+# image's verified-kernels label, which the gateway requires before it serves a spec. Skipped when neither the image's
+# sources nor those kernelspecs changed since the last check (the verified-hash label).
+verify_image() {
+    local tag="$1" dir="$2" slot="$3" specs hash vhash label
+    specs="$(specs_naming "$tag")"
+    [ -n "$specs" ] || return 0
+    hash="$(image_label "$tag" "$HASH_LABEL")"
+    # shellcheck disable=SC2086
+    vhash="$({ printf '%s\n%s\n' "$VERIFY_FORMAT" "$hash"; for f in $specs; do printf '%s\n' "${f#"$ROOT"/}"; cat "$f"; done; } | sha256sum | cut -c1-16)"
+    if [ "$FORCE" != 1 ] && [ "$(image_label "$tag" "$VERIFIED_HASH_LABEL")" = "$vhash" ]; then
+        return 0
+    fi
+    local t0=$SECONDS logf
+    logf="$(mktemp /var/tmp/nbgw-check.XXXXXX.log)"
+    local checked
+    if ! label="$(dotnet "$IMAGECHECK" --image "$tag" --kernelspecs "$ROOT/kernelspecs" --seccomp "$ROOT/seccomp/notebook.json" \
+            --owner "nbgw-imagecheck-$dir" --uid-first $((400000 + slot * 100)) 2>"$logf")"; then
+        tail -n 40 "$logf" >&2
+        die "the kernels of $tag failed their check (log: $logf)"
+    fi
+    checked="$(grep -o ': [^ :]* ok (.*' "$logf" | sed 's/^: //' | paste -sd ';' | sed 's/;/; /g')"
+    if ! printf 'FROM %s\n' "$tag" | docker build -q --label "$VERIFIED_LABEL=$label" --label "$VERIFIED_HASH_LABEL=$vhash" \
+            -t "$tag" - >"$logf" 2>&1; then
+        cat "$logf" >&2
+        die "labelling $tag failed"
+    fi
+    log "$tag: verified ($((SECONDS - t0)) s): $checked"
+    rm -f "$logf"
+}
+
+# The image check is a .NET program of this repository; build it when it is missing or older than its sources.
+ensure_imagecheck() {
+    if [ -f "$IMAGECHECK" ] && [ -z "$(find "$ROOT/src" -name '*.cs*' -newer "$IMAGECHECK" -print -quit)" ]; then
+        return 0
+    fi
+    command -v dotnet >/dev/null 2>&1 || die "the .NET SDK (dotnet) is needed to verify the images"
+    log "building NotebookGateway.ImageCheck"
+    dotnet build "$ROOT/src/NotebookGateway.ImageCheck" -c Release -v quiet -nologo -clp:ErrorsOnly >/dev/null \
+        || die "building NotebookGateway.ImageCheck failed"
+}
+
+# One image: built when its sources changed, then its kernels verified when they changed.
+build_and_verify() {
+    build_image "$1" "$2" "$3" && verify_image "$1" "$2" "$4"
+}
+
+# Before a context is hashed: a Dockerfile that copies .shared/ gets a fresh copy of sandbox-images/shared/ (this
+# repository's kernel code, installed as the image's last layer); a directory with a package-lock.json gets its
+# node_modules (npm ci --ignore-scripts) when missing or older than the lock file.
+prepare_context() {
+    local dir="$IMAGES_DIR/$1"
+    if grep -q '^COPY \.shared' "$dir/Dockerfile"; then
+        rm -rf "$dir/.shared"
+        cp -r "$IMAGES_DIR/shared" "$dir/.shared"
+    fi
+    [ -f "$dir/package-lock.json" ] || return 0
+    if [ -d "$dir/node_modules" ] && [ ! "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+        return 0
+    fi
+    command -v npm >/dev/null 2>&1 || die "npm is needed to prepare $dir (install Node.js and npm)"
+    log "$1: npm ci --ignore-scripts"
+    npm ci --prefix "$dir" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null || die "npm ci in $dir failed"
+    touch "$dir/node_modules"
+}
+
+# The entries to build: all, or those named in ONLY and their ancestors.
+declare -A parent_of=() dir_of=() wanted=()
+order=()
 for entry in "${IMAGES[@]}"; do
     read -r tag dir parent <<<"$entry"
     [ "$parent" = BASE_IMAGE ] && parent="$BASE_IMAGE"
-    build_image "$tag" "$dir" "$parent"
+    parent_of[$tag]="$parent" dir_of[$tag]="$dir"
+    order+=("$tag")
 done
+if [ -n "$ONLY" ]; then
+    for tag in "${order[@]}"; do
+        [[ ",$ONLY," == *",${dir_of[$tag]},"* ]] || continue
+        t="$tag"
+        while [ -n "${dir_of[$t]:-}" ]; do wanted[$t]=1; t="${parent_of[$t]}"; done
+    done
+    [ ${#wanted[@]} -gt 0 ] || die "ONLY=$ONLY names no image directory"
+else
+    for tag in "${order[@]}"; do wanted[$tag]=1; done
+fi
+
+ensure_base_image "$BASE_IMAGE"
+ensure_imagecheck
+for tag in "${order[@]}"; do
+    [ -n "${wanted[$tag]:-}" ] && prepare_context "${dir_of[$tag]}"
+done
+
+# Parents first, siblings BUILD_JOBS at a time.
+declare -A state=() job_tag=()
+for tag in "${order[@]}"; do [ -n "${wanted[$tag]:-}" ] && state[$tag]=pending; done
+running=0 failed=0 started_at=$SECONDS
+while :; do
+    for tag in "${order[@]}"; do
+        [ "${state[$tag]:-}" = pending ] || continue
+        parent="${parent_of[$tag]}"
+        case "${state[$parent]:-done}" in
+            done) ;;
+            failed) state[$tag]=failed; failed=1; log "$tag: not built (its parent $parent failed)"; continue ;;
+            *) continue ;;
+        esac
+        [ "$running" -lt "$BUILD_JOBS" ] || break
+        build_and_verify "$tag" "${dir_of[$tag]}" "$parent" "${#job_tag[@]}" &
+        job_tag[$!]="$tag" state[$tag]=running running=$((running + 1))
+    done
+    [ "$running" -gt 0 ] || break
+    finished_pid=""
+    rc=0
+    wait -n -p finished_pid || rc=$?
+    [ -n "$finished_pid" ] || continue
+    tag="${job_tag[$finished_pid]}"
+    running=$((running - 1))
+    if [ "$rc" -eq 0 ]; then state[$tag]=done; else state[$tag]=failed; failed=1; fi
+done
+for tag in "${order[@]}"; do
+    if [ "${state[$tag]:-}" = pending ]; then state[$tag]=failed; failed=1; log "$tag: not built"; fi
+done
+
+# Drop the previous, now untagged, versions of our images (only now: a prune during a build could take its layers).
+docker image prune -f --filter "label=org.notebookgateway.image" >/dev/null 2>&1 || true
+[ "$failed" -eq 0 ] || die "some images failed to build"
+log "images ready ($((SECONDS - started_at)) s)"

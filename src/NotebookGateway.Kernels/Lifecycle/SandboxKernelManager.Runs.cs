@@ -7,6 +7,7 @@ using NotebookGateway.Jupyter.Connection;
 using NotebookGateway.Jupyter.Wire;
 using NotebookGateway.Kernels.Sandbox;
 using NotebookGateway.Kernels.Security;
+using NotebookGateway.Kernels.Specs;
 
 namespace NotebookGateway.Kernels.Lifecycle;
 
@@ -31,7 +32,8 @@ public sealed partial class SandboxKernelManager
         var run = new KernelRun(kernel, runId, connection, sockets);
         try
         {
-            sockets.WriteConnectionFile(connection);
+            // The kernel reads its own view: the same key, and for tcp-only kernels tcp ports behind the relay.
+            sockets.WriteConnectionFile(spec.Sandbox.Transport == KernelTransport.TcpLoopback ? LoopbackRelay.KernelSide(connection) : connection);
             var request = CreateContainerRequest(run, command: null).Build();
             var created = await _docker.Containers.CreateAsync(request, ContainerName(runId), token).ConfigureAwait(false);
             run.ContainerId = created.Id;
@@ -146,6 +148,7 @@ public sealed partial class SandboxKernelManager
             Seccomp = _seccomp!,
             Options = _options,
             Command = command,
+            Connection = run.Connection,
         };
     }
 

@@ -15,6 +15,10 @@ public sealed record SandboxEnvelope
 
     public int TmpMiB { get; init; }
 
+    /// <summary>Programs may be run from /tmp (compiled-language kernels build there); otherwise it is <c>noexec</c>. The
+    /// workspace allows exec either way, so this adds no capability, only a place outside the user's files.</summary>
+    public bool TmpExec { get; init; }
+
     public int ShmMiB { get; init; }
 
     public int WorkspaceMiB { get; init; }

@@ -59,6 +59,13 @@ public sealed class SandboxOptions
     /// <summary>A kernel that does not answer heartbeats for this long is reported dead.</summary>
     public int HeartbeatTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Serve a kernelspec only when its image carries a build-time verification of that kernel (the
+    /// <c>org.notebookgateway.verified-kernels</c> label that scripts/build-images.sh records after starting the kernel
+    /// in a sandbox). Off only for tools that verify images themselves and for tests of deliberately broken kernels.
+    /// </summary>
+    public bool RequireVerifiedImages { get; set; } = true;
+
     /// <summary>Run the in-sandbox self-test on the first kernel of each runtime; refuse to serve kernels if it fails.</summary>
     public bool SelfTest { get; set; } = true;
 

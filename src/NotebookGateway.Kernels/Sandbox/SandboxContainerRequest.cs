@@ -33,6 +33,16 @@ public sealed record SandboxContainerRequest
     /// <summary>Overrides the spec's argv (the self-test probe); null runs the kernel.</summary>
     public IReadOnlyList<string>? Command { get; init; }
 
+    /// <summary>The gateway's side of the run's connection (ipc paths in the sandbox); the tcp-loopback relay needs it.</summary>
+    public required Jupyter.Connection.ConnectionInfo Connection { get; init; }
+
+    /// <summary>The spec's argv for the sandbox's connection file, behind the loopback relay for tcp-only kernels.</summary>
+    private IReadOnlyList<string> KernelCommand()
+    {
+        var argv = Spec.ArgvFor(SandboxPaths.ConnectionFile);
+        return Spec.Sandbox.Transport == Specs.KernelTransport.TcpLoopback ? [.. LoopbackRelay.CommandPrefix(Connection), .. argv] : argv;
+    }
+
     /// <summary>
     /// The hardened container: no network, read-only root, every capability dropped, no-new-privileges, our seccomp
     /// profile inline, memory = memory+swap, CPU quota, pids cgroup, nofile and core rlimits (not nproc: that is per
@@ -46,7 +56,7 @@ public sealed record SandboxContainerRequest
         return new ContainerCreateRequest
         {
             Image = Spec.Sandbox.Image,
-            Cmd = Command ?? Spec.ArgvFor(SandboxPaths.ConnectionFile),
+            Cmd = Command ?? KernelCommand(),
             Entrypoint = Spec.Sandbox.EffectiveEntrypoint,
             Env = Environment,
             User = user,
@@ -79,7 +89,7 @@ public sealed record SandboxContainerRequest
                 ],
                 Tmpfs = new Dictionary<string, string>(StringComparer.Ordinal)
                 {
-                    ["/tmp"] = string.Create(CultureInfo.InvariantCulture, $"size={envelope.TmpMiB}m,mode=1777,noexec,nosuid,nodev"),
+                    ["/tmp"] = string.Create(CultureInfo.InvariantCulture, $"size={envelope.TmpMiB}m,mode=1777,{(envelope.TmpExec ? "exec" : "noexec")},nosuid,nodev"),
                 },
                 ShmSize = envelope.ShmBytes,
                 Init = true,

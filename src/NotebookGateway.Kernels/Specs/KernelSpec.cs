@@ -36,6 +36,10 @@ public sealed record KernelSpec
 
     public required SandboxSpec Sandbox { get; init; }
 
+    /// <summary>What the spec's image was shown to provide at build time (language_info of its kernel), or null when the
+    /// image carries no matching entry (such a spec is served only when <c>Sandbox:RequireVerifiedImages</c> is off).</summary>
+    public VerifiedKernel? Verified { get; init; }
+
     /// <summary>The argv with the connection file placeholder filled in for the sandbox.</summary>
     public IReadOnlyList<string> ArgvFor(string connectionFile) =>
         Argv.Select(a => a.Replace(KernelSpecParser.ConnectionFilePlaceholder, connectionFile, StringComparison.Ordinal)).ToArray();
@@ -49,6 +53,9 @@ public sealed record SandboxSpec
 
     /// <summary>OCI runtime (<c>runsc</c> for gVisor); null is the engine's default (runc).</summary>
     public string? Runtime { get; init; }
+
+    /// <summary>How the kernel's sockets reach the gateway: ipc, or tcp on the container's loopback behind a relay.</summary>
+    public KernelTransport Transport { get; init; } = KernelTransport.Ipc;
 
     /// <summary>
     /// Replaces the image's entrypoint (<c>[]</c> = none: the argv runs directly under the engine's init). Null keeps

@@ -6,8 +6,9 @@ using NotebookGateway.Kernels.Options;
 namespace NotebookGateway.Kernels.Specs;
 
 /// <summary>
-/// Discovers kernelspecs in the configured directories and checks that each one's image is present on the engine.
-/// Only available specs are advertised; the others are listed with the reason.
+/// Discovers kernelspecs in the configured directories and checks that each one's image is present on the engine and
+/// was verified at build time to provide that kernel (<see cref="VerifiedKernel"/>). Only available specs are
+/// advertised; the others are listed with the reason (one log line each).
 /// </summary>
 public sealed partial class KernelSpecCatalog : IDisposable
 {
@@ -69,15 +70,20 @@ public sealed partial class KernelSpecCatalog : IDisposable
                     {
                         var spec = await KernelSpecParser.LoadAsync(directory, options.Envelope, cancellationToken).ConfigureAwait(false);
                         var image = await _docker.Images.TryInspectAsync(spec.Sandbox.Image, cancellationToken).ConfigureAwait(false);
-                        if (image is null)
+                        var verified = VerifiedKernel.Find(image?.Config?.Labels, spec);
+                        string? reason = image is null
+                            ? $"image {spec.Sandbox.Image} is not present (build it: bash scripts/build-images.sh)"
+                            : verified is null && options.RequireVerifiedImages
+                                ? $"image {spec.Sandbox.Image} carries no build-time verification of this kernel (argv, language '{spec.Language}', transport {KernelSpecParser.TransportName(spec.Sandbox.Transport)}); rebuild it: bash scripts/build-images.sh"
+                                : null;
+                        if (reason is not null)
                         {
-                            var reason = $"image {spec.Sandbox.Image} is not present (build it: bash scripts/build-images.sh)";
                             unavailable[name] = reason;
                             Log.SpecUnavailable(_logger, name, reason);
                         }
                         else
                         {
-                            available[name] = spec;
+                            available[name] = spec with { Verified = verified };
                         }
                     }
                     catch (KernelSpecException ex)

@@ -8,8 +8,8 @@ namespace NotebookGateway.Kernels.Specs;
 /// <summary>
 /// Parses <c>kernel.json</c>. Standard fields: <c>argv</c>, <c>display_name</c>, <c>language</c>,
 /// <c>interrupt_mode</c>, <c>env</c>, <c>metadata</c>. Ours: <c>metadata.notebookgateway</c> =
-/// <c>{ "image": …, "runtime": null|"runsc", "envelope": { memory_mib, cpus, … } }</c>; a spec without it is
-/// refused (a kernel never runs on the host). Every problem is collected before failing.
+/// <c>{ "image": …, "runtime": null|"runsc", "transport": "ipc"|"tcp-loopback", "envelope": { memory_mib, cpus, … } }</c>;
+/// a spec without it is refused (a kernel never runs on the host). Every problem is collected before failing.
 /// </summary>
 public static partial class KernelSpecParser
 {
@@ -213,9 +213,9 @@ public static partial class KernelSpecParser
 
         foreach (var property in ours.EnumerateObject())
         {
-            if (property.Name is not ("image" or "runtime" or "envelope" or "entrypoint"))
+            if (property.Name is not ("image" or "runtime" or "envelope" or "entrypoint" or "transport"))
             {
-                errors.Add($"{W}{property.Name} is not a known setting (image, runtime, entrypoint, envelope).");
+                errors.Add($"{W}{property.Name} is not a known setting (image, runtime, transport, entrypoint, envelope).");
             }
         }
 
@@ -229,6 +229,13 @@ public static partial class KernelSpecParser
         if (runtime is not null && !RuntimePattern().IsMatch(runtime))
         {
             errors.Add($"{W}runtime '{runtime}' is not a runtime name.");
+        }
+
+        var transportName = ReadString(ours, "transport", errors, required: false, W);
+        var transport = ParseTransport(transportName);
+        if (transport is null)
+        {
+            errors.Add($"{W}transport must be \"ipc\" or \"tcp-loopback\" (is \"{transportName}\").");
         }
 
         List<string>? entrypoint = null;
@@ -258,7 +265,14 @@ public static partial class KernelSpecParser
         }
 
         errors.AddRange(envelope.Validate("envelope"));
-        return image is null ? null : new SandboxSpec { Image = image, Runtime = runtime == "runc" ? null : runtime, Entrypoint = entrypoint, Envelope = envelope };
+        return image is null ? null : new SandboxSpec
+        {
+            Image = image,
+            Runtime = runtime == "runc" ? null : runtime,
+            Transport = transport ?? KernelTransport.Ipc,
+            Entrypoint = entrypoint,
+            Envelope = envelope,
+        };
     }
 
     private static SandboxEnvelope ApplyOverrides(SandboxEnvelope envelope, JsonElement overrides, List<string> errors)
@@ -270,6 +284,17 @@ public static partial class KernelSpecParser
             bool IsInt(out long number) => value.ValueKind == JsonValueKind.Number & value.TryGetInt64(out number);
             switch (property.Name)
             {
+                case "tmp_exec":
+                    if (value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+                    {
+                        envelope = envelope with { TmpExec = value.GetBoolean() };
+                    }
+                    else
+                    {
+                        errors.Add($"{W}tmp_exec must be true or false.");
+                    }
+
+                    continue;
                 case "cpus":
                     if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var cpus))
                     {
@@ -320,6 +345,16 @@ public static partial class KernelSpecParser
 
         return envelope;
     }
+
+    /// <summary><c>"ipc"</c> (also when absent) or <c>"tcp-loopback"</c>; null for anything else.</summary>
+    public static KernelTransport? ParseTransport(string? name) => name switch
+    {
+        null or "ipc" => KernelTransport.Ipc,
+        "tcp-loopback" => KernelTransport.TcpLoopback,
+        _ => null,
+    };
+
+    public static string TransportName(KernelTransport transport) => transport == KernelTransport.TcpLoopback ? "tcp-loopback" : "ipc";
 
     private static Dictionary<string, string> ListResources(string directory)
     {

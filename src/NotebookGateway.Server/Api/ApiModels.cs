@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using NotebookGateway.Server.Kernels;
 
@@ -35,10 +36,13 @@ public sealed record KernelSpecBody(
     [property: JsonPropertyName("interrupt_mode")] string InterruptMode,
     [property: JsonPropertyName("metadata")] JsonElement? Metadata);
 
+/// <summary>One kernelspec. <c>language_info</c> (ours, beside the standard fields): what the spec's kernel answered in
+/// kernel_info when its image was verified at build time (name, version, mimetype, …); absent when unverified.</summary>
 public sealed record KernelSpecModel(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("spec")] KernelSpecBody Spec,
-    [property: JsonPropertyName("resources")] IReadOnlyDictionary<string, string> Resources);
+    [property: JsonPropertyName("resources")] IReadOnlyDictionary<string, string> Resources,
+    [property: JsonPropertyName("language_info"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonObject? LanguageInfo = null);
 
 public sealed record KernelSpecsModel(
     [property: JsonPropertyName("default")] string? Default,

@@ -11,8 +11,9 @@ public static class KernelSpecEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/kernelspecs", async (HttpContext context, KernelSpecCatalog catalog, KernelSpecAccess access, IOptions<GatewayOptions> options, CancellationToken ct) =>
-            Results.Json(await ListAsync(catalog, access, GatewayUser.Get(context), options.Value, ct), ApiModelsJsonContext.Default.KernelSpecsModel));
+        // ?language=r keeps the specs of one language (case-insensitive), so a client can pick a kernel by language.
+        app.MapGet("/api/kernelspecs", async (HttpContext context, KernelSpecCatalog catalog, KernelSpecAccess access, IOptions<GatewayOptions> options, string? language, CancellationToken ct) =>
+            Results.Json(await ListAsync(catalog, access, GatewayUser.Get(context), options.Value, ct, language), ApiModelsJsonContext.Default.KernelSpecsModel));
         app.MapGet("/api/kernelspecs/{name}", async (string name, HttpContext context, KernelSpecCatalog catalog, KernelSpecAccess access, IOptions<GatewayOptions> options, CancellationToken ct) =>
         {
             try
@@ -58,11 +59,13 @@ public static class KernelSpecEndpoints
     }
 
     /// <summary>The GET /api/kernelspecs body (also the hub's ListKernelSpecs): only the specs <paramref name="user"/> may use.</summary>
-    public static async Task<KernelSpecsModel> ListAsync(KernelSpecCatalog catalog, KernelSpecAccess access, string user, GatewayOptions options, CancellationToken cancellationToken)
+    public static async Task<KernelSpecsModel> ListAsync(KernelSpecCatalog catalog, KernelSpecAccess access, string user, GatewayOptions options, CancellationToken cancellationToken, string? language = null)
     {
         // JupyterLab polls this list: a snapshot up to a few seconds old spares a Docker image inspect per spec per poll.
         KernelSpecSnapshot snapshot = await catalog.GetRecentAsync(TimeSpan.FromSeconds(5), cancellationToken);
-        var models = snapshot.Available.Values.Where(s => access.IsAllowed(user, s.Name)).ToDictionary(s => s.Name, s => ToModel(s, options.BaseUrl), StringComparer.Ordinal);
+        var models = snapshot.Available.Values
+            .Where(s => access.IsAllowed(user, s.Name) && (string.IsNullOrEmpty(language) || string.Equals(s.Language, language, StringComparison.OrdinalIgnoreCase)))
+            .ToDictionary(s => s.Name, s => ToModel(s, options.BaseUrl), StringComparer.Ordinal);
         string? defaultName = models.ContainsKey(options.DefaultKernelName) ? options.DefaultKernelName : models.Keys.Order(StringComparer.Ordinal).FirstOrDefault();
         return new KernelSpecsModel(defaultName, models);
     }
@@ -73,7 +76,8 @@ public static class KernelSpecEndpoints
         spec.Resources.Keys.ToDictionary(
             file => Path.GetFileNameWithoutExtension(file),
             file => $"{baseUrl}kernelspecs/{Uri.EscapeDataString(spec.Name)}/{Uri.EscapeDataString(file)}",
-            StringComparer.Ordinal));
+            StringComparer.Ordinal),
+        (System.Text.Json.Nodes.JsonObject?)spec.Verified?.LanguageInfo.DeepClone());
 
     private static string ContentTypeOf(string file) => Path.GetExtension(file).ToLowerInvariant() switch
     {
