@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using NotebookGateway.Jupyter.Client;
+using NotebookGateway.Jupyter.Connection;
 using NotebookGateway.Testing;
+using NotebookGateway.Zmq;
 
 namespace NotebookGateway.Bench;
 
@@ -50,24 +53,45 @@ internal static class BridgeBenchmark
         using JsonDocument results = JsonDocument.Parse(json.Trim().Split('\n')[^1]);
         double[] Samples(string spec, string what) => results.RootElement.GetProperty(spec).GetProperty(what).EnumerateArray().Select(e => e.GetDouble()).ToArray();
 
-        // The same sandboxed kernel type over the channels websocket, no bridge: what the bridge adds is the difference.
+        // The bridge's own share: the same C# ZMQ client (KernelClient) through a bridge process, against the same
+        // sandboxed kernel type over the channels websocket directly, interleaved execute by execute.
         using var rest = new KernelRest(gateway.BaseUri, gateway.Token);
         var live = new List<string>();
         string kernel = await rest.StartKernelAsync(live);
         double[] direct = new double[runs];
+        double[] viaBridge = new double[runs];
+        ConnectionInfo connection = ConnectionInfo.CreateTcp();
+        string connectionFile = jupyter.Combine("runtime-kernel.json");
+        await connection.SaveAsync(connectionFile);
+        using Process bridgeProcess = Process.Start(new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { bridge, "kernel", "--connection-file", connectionFile, "--url", gateway.BaseUri.AbsoluteUri, "--spec", "python3", "--token-file", tokenFile },
+            WorkingDirectory = jupyter.Path,
+            UseShellExecute = false,
+        })!;
+        await using (var zmq = new ZmqContext())
+        await using (KernelClient client = await KernelClient.ConnectAsync(connection, zmq.Reactor))
         await using (ChannelSocket socket = await ChannelSocket.ConnectAsync(gateway.BaseUri, gateway.Token, kernel))
         {
+            await client.WaitForReadyAsync(Limits.KernelStart);
             await socket.KernelInfoAsync(Limits.KernelStart);
             for (int i = 0; i < warmup + runs; i++)
             {
                 long start = Stopwatch.GetTimestamp();
                 await socket.ExecuteAsync("1", Limits.Step);
+                double directMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                start = Stopwatch.GetTimestamp();
+                await client.ExecuteAsync("1");
+                double bridgeMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
                 if (i >= warmup)
                 {
-                    direct[i - warmup] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                    direct[i - warmup] = directMs;
+                    viaBridge[i - warmup] = bridgeMs;
                 }
             }
+            await client.ShutdownAsync();
         }
+        await bridgeProcess.WaitForExitAsync();
         await rest.DeleteKernelAsync(kernel, live);
 
         double[] localRtt = Samples("python3", "rtt_ms"), bridgedRtt = Samples("sandboxed-python3", "rtt_ms");
@@ -75,7 +99,9 @@ internal static class BridgeBenchmark
         Console.WriteLine($"execute `1` round trip, jupyter_client blocking client, {runs} runs each, interleaved:");
         Console.WriteLine($"  local ipykernel (Debian's python3 kernelspec)          p50 {P(localRtt, 50):0.00} ms  p99 {P(localRtt, 99):0.00} ms");
         Console.WriteLine($"  bridged sandboxed-python3 (bridge + gateway + sandbox) p50 {P(bridgedRtt, 50):0.00} ms  p99 {P(bridgedRtt, 99):0.00} ms");
-        Console.WriteLine($"  gateway websocket directly (C# client, same sandbox)   p50 {P(direct, 50):0.00} ms  p99 {P(direct, 99):0.00} ms");
+        Console.WriteLine($"the bridge's own share: C# clients against the same sandboxed kernel type, {runs} runs each, interleaved:");
+        Console.WriteLine($"  KernelClient (ZMQ) through the bridge                  p50 {P(viaBridge, 50):0.00} ms  p99 {P(viaBridge, 99):0.00} ms");
+        Console.WriteLine($"  channels websocket directly                            p50 {P(direct, 50):0.00} ms  p99 {P(direct, 99):0.00} ms");
         Console.WriteLine($"kernel start until kernel_info_reply, {starts} starts each, interleaved:");
         Console.WriteLine($"  local ipykernel   p50 {P(localStart, 50):0} ms  p90 {P(localStart, 90):0} ms");
         Console.WriteLine($"  bridged           p50 {P(bridgedStart, 50):0} ms  p90 {P(bridgedStart, 90):0} ms");

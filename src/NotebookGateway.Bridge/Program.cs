@@ -7,6 +7,11 @@ using NotebookGateway.Bridge.Kernel;
 using NotebookGateway.Bridge.Specs;
 using NotebookGateway.Jupyter.Connection;
 
+// Socket completions run on the socket engine's own thread instead of hopping to the thread pool: the relay's
+// continuations only decode and queue (never block), and every hop costs latency on a busy machine. Read once, at the
+// first socket operation, so it is set before anything else.
+Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+
 // NotebookGateway.Bridge: sandboxed gateway kernels in local Jupyter tools.
 //   kernel               what an installed kernelspec's argv runs: one local kernel backed by one gateway kernel
 //   kernelspecs install  writes one local kernelspec per gateway kernelspec
