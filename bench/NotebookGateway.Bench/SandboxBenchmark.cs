@@ -31,7 +31,7 @@ internal static class SandboxBenchmark
             UidRange = new UidRangeOptions { First = 500_000, Count = 1000 },
         });
         using var catalog = new KernelSpecCatalog(docker, options, NullLogger<KernelSpecCatalog>.Instance);
-        await using var manager = new SandboxKernelManager(docker, zmq, catalog, options, NullLoggerFactory.Instance);
+        await using var manager = SandboxKernelManagerFactory.Create(docker, zmq, catalog, options, NullLoggerFactory.Instance);
         await manager.InitializeAsync();
 
         // Warm-up: the first start also runs the self-test.

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Threading.Channels;
 using NotebookGateway.Zmq.Handles;
 using NotebookGateway.Zmq.Interop;
@@ -30,8 +29,8 @@ public sealed class ZmqSocket : IAsyncDisposable
         Type = type;
         try
         {
-            ApplyOptions(options);
-            Fd = GetInt32(LibZmq.ZMQ_FD);
+            _handle.Apply(options);
+            Fd = _handle.GetInt32(LibZmq.ZMQ_FD);
         }
         catch
         {
@@ -64,21 +63,21 @@ public sealed class ZmqSocket : IAsyncDisposable
     /// <summary>Binds and returns the resolved endpoint (useful with <c>tcp://127.0.0.1:*</c>).</summary>
     public Task<string> BindAsync(string endpoint) => OnReactor(() =>
     {
-        Check(LibZmq.Bind(_handle.Raw, endpoint), "zmq_bind " + endpoint);
-        return GetString(LibZmq.ZMQ_LAST_ENDPOINT);
+        ZmqSocketCalls.Check(LibZmq.Bind(_handle.Raw, endpoint), "zmq_bind " + endpoint);
+        return _handle.GetString(LibZmq.ZMQ_LAST_ENDPOINT);
     });
 
     public Task ConnectAsync(string endpoint) =>
-        OnReactor(() => Check(LibZmq.Connect(_handle.Raw, endpoint), "zmq_connect " + endpoint));
+        OnReactor(() => ZmqSocketCalls.Check(LibZmq.Connect(_handle.Raw, endpoint), "zmq_connect " + endpoint));
 
     public Task DisconnectAsync(string endpoint) =>
-        OnReactor(() => Check(LibZmq.Disconnect(_handle.Raw, endpoint), "zmq_disconnect " + endpoint));
+        OnReactor(() => ZmqSocketCalls.Check(LibZmq.Disconnect(_handle.Raw, endpoint), "zmq_disconnect " + endpoint));
 
     public Task SubscribeAsync(ReadOnlyMemory<byte> prefix) =>
-        OnReactor(() => SetBytes((int)ZmqOption.Subscribe, prefix.Span));
+        OnReactor(() => _handle.SetBytes((int)ZmqOption.Subscribe, prefix.Span));
 
     public Task UnsubscribeAsync(ReadOnlyMemory<byte> prefix) =>
-        OnReactor(() => SetBytes((int)ZmqOption.Unsubscribe, prefix.Span));
+        OnReactor(() => _handle.SetBytes((int)ZmqOption.Unsubscribe, prefix.Span));
 
     /// <summary>
     /// Starts libzmq's socket monitor for <paramref name="events"/> and returns the PAIR socket that
@@ -88,7 +87,7 @@ public sealed class ZmqSocket : IAsyncDisposable
     public async Task<ZmqSocket> MonitorAsync(ZmqMonitorEvents events)
     {
         string endpoint = $"inproc://nbgw-monitor-{Guid.NewGuid():N}";
-        await OnReactor(() => Check(LibZmq.SocketMonitor(_handle.Raw, endpoint, (int)events), "zmq_socket_monitor")).ConfigureAwait(false);
+        await OnReactor(() => ZmqSocketCalls.Check(LibZmq.SocketMonitor(_handle.Raw, endpoint, (int)events), "zmq_socket_monitor")).ConfigureAwait(false);
         ZmqSocket pair = Reactor.CreateSocket(ZmqSocketType.Pair);
         try
         {
@@ -103,12 +102,12 @@ public sealed class ZmqSocket : IAsyncDisposable
     }
 
     public Task StopMonitorAsync() =>
-        OnReactor(() => Check(LibZmq.SocketMonitor(_handle.Raw, null, 0), "zmq_socket_monitor"));
+        OnReactor(() => ZmqSocketCalls.Check(LibZmq.SocketMonitor(_handle.Raw, null, 0), "zmq_socket_monitor"));
 
     /// <summary>Reads an integer option (for diagnostics and tests).</summary>
     public Task<long> GetOptionAsync(ZmqOption option) => OnReactor(() => option == ZmqOption.MaxMessageSize
-        ? GetInt64((int)option)
-        : GetInt32((int)option));
+        ? _handle.GetInt64((int)option)
+        : _handle.GetInt32((int)option));
 
     /// <summary>
     /// Queues a whole multipart message. All its frames go out in one reactor turn, so concurrent
@@ -223,7 +222,7 @@ public sealed class ZmqSocket : IAsyncDisposable
         {
             for (int i = 0; i < budget; i++)
             {
-                int events = GetInt32(LibZmq.ZMQ_EVENTS);
+                int events = _handle.GetInt32(LibZmq.ZMQ_EVENTS);
                 bool progressed = false;
                 if ((events & LibZmq.ZMQ_POLLIN) != 0 && _stash is null)
                 {
@@ -389,94 +388,6 @@ public sealed class ZmqSocket : IAsyncDisposable
         action();
         return true;
     });
-
-    private void ApplyOptions(ZmqSocketOptions options)
-    {
-        SetInt32((int)ZmqOption.Linger, (int)options.Linger.TotalMilliseconds);
-        if (options.RoutingId is { } id)
-        {
-            SetBytes((int)ZmqOption.RoutingId, id.Span);
-        }
-        if (options.MaxMessageSize is { } max)
-        {
-            SetInt64((int)ZmqOption.MaxMessageSize, max);
-        }
-        SetIfPresent(ZmqOption.SendHighWaterMark, options.SendHighWaterMark);
-        SetIfPresent(ZmqOption.ReceiveHighWaterMark, options.ReceiveHighWaterMark);
-        SetIfPresent(ZmqOption.ReconnectInterval, (int?)options.ReconnectInterval?.TotalMilliseconds);
-        SetIfPresent(ZmqOption.ReconnectIntervalMax, (int?)options.ReconnectIntervalMax?.TotalMilliseconds);
-        SetIfPresent(ZmqOption.IPv6, options.IPv6 is { } v6 ? (v6 ? 1 : 0) : null);
-        SetIfPresent(ZmqOption.Immediate, options.Immediate is { } im ? (im ? 1 : 0) : null);
-        SetIfPresent(ZmqOption.RouterMandatory, options.RouterMandatory is { } rm ? (rm ? 1 : 0) : null);
-        if (options.RequestRelaxed == true)
-        {
-            SetInt32((int)ZmqOption.RequestRelaxed, 1);
-            SetInt32((int)ZmqOption.RequestCorrelate, 1);
-        }
-        foreach (ReadOnlyMemory<byte> prefix in options.Subscriptions)
-        {
-            SetBytes((int)ZmqOption.Subscribe, prefix.Span);
-        }
-    }
-
-    private void SetIfPresent(ZmqOption option, int? value)
-    {
-        if (value is { } v)
-        {
-            SetInt32((int)option, v);
-        }
-    }
-
-    private unsafe void SetInt32(int option, int value) =>
-        Check(LibZmq.SetSockOpt(_handle.Raw, option, &value, sizeof(int)), "zmq_setsockopt " + option);
-
-    private unsafe void SetInt64(int option, long value) =>
-        Check(LibZmq.SetSockOpt(_handle.Raw, option, &value, sizeof(long)), "zmq_setsockopt " + option);
-
-    private unsafe void SetBytes(int option, ReadOnlySpan<byte> value)
-    {
-        fixed (byte* data = value)
-        {
-            Check(LibZmq.SetSockOpt(_handle.Raw, option, data, (nuint)value.Length), "zmq_setsockopt " + option);
-        }
-    }
-
-    private unsafe int GetInt32(int option)
-    {
-        int value = 0;
-        nuint size = sizeof(int);
-        Check(LibZmq.GetSockOpt(_handle.Raw, option, &value, &size), "zmq_getsockopt " + option);
-        return value;
-    }
-
-    private unsafe long GetInt64(int option)
-    {
-        long value = 0;
-        nuint size = sizeof(long);
-        Check(LibZmq.GetSockOpt(_handle.Raw, option, &value, &size), "zmq_getsockopt " + option);
-        return value;
-    }
-
-    private unsafe string GetString(int option)
-    {
-        byte* buffer = stackalloc byte[1024];
-        nuint size = 1024;
-        Check(LibZmq.GetSockOpt(_handle.Raw, option, buffer, &size), "zmq_getsockopt " + option);
-        int length = (int)size;
-        while (length > 0 && buffer[length - 1] == 0)
-        {
-            length--;
-        }
-        return Encoding.UTF8.GetString(buffer, length);
-    }
-
-    private static void Check(int rc, string operation)
-    {
-        if (rc == -1)
-        {
-            throw ZmqException.FromLastError(operation);
-        }
-    }
 
     public override string ToString() => $"{Type} {_handle}";
 }

@@ -21,17 +21,6 @@ namespace NotebookGateway.Testing;
 public sealed partial class GatewayProcess : IAsyncDisposable
 {
     private const int MaxKeptLines = 20_000;
-
-    /// <summary>From process start to the "listening" line.</summary>
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
-
-    /// <summary>From SIGTERM to process exit.</summary>
-    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
-
-    /// <summary>A REST call of <see cref="Http"/>, kernel starts included.</summary>
-    private static readonly TimeSpan HttpTimeout = TimeSpan.FromSeconds(120);
-
-    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(30);
     private const int PortAttempts = 3;
 
     private static readonly string s_runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
@@ -87,10 +76,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// <param name="settings">Configuration overrides (<c>Gateway:BaseUrl</c> → <c>NBGW_Gateway__BaseUrl</c>); see <see cref="GatewaySettings"/>.</param>
     public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
-        if (!File.Exists(TestRepository.GatewayDll))
+        if (!File.Exists(RepositoryPaths.GatewayDll))
         {
             throw new InvalidOperationException(
-                $"The gateway's Release build is missing ({TestRepository.GatewayDll}): run bash scripts/setup.sh");
+                $"The gateway's Release build is missing ({RepositoryPaths.GatewayDll}): run bash scripts/setup.sh");
         }
 
         for (int attempt = 1; ; attempt++)
@@ -98,7 +87,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             GatewayProcess gateway = Launch(settings ?? new Dictionary<string, string>());
             try
             {
-                await gateway.WaitUntilListeningAsync(StartTimeout);
+                await gateway.WaitUntilListeningAsync(TestTimeouts.GatewayStart);
                 return gateway;
             }
             catch (GatewayStartException) when (attempt < PortAttempts && gateway.HasExited && gateway.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
@@ -120,14 +109,14 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         string owner = $"st-{s_runId}-{instance}";
         var root = new TempDirectory($"nbgw-st-{s_runId}-{instance}");
         string config = root.Combine("gateway.json");
-        File.Copy(TestRepository.GatewayJson, config);
+        File.Copy(RepositoryPaths.GatewayJson, config);
         string token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         int port = FreePort();
 
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { TestRepository.GatewayDll, "--config", config },
-            WorkingDirectory = TestRepository.Root,
+            ArgumentList = { RepositoryPaths.GatewayDll, "--config", config },
+            WorkingDirectory = RepositoryPaths.Root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
@@ -221,14 +210,14 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             Record("[harness] sending SIGTERM");
             try
             {
-                LibC.Kill(_process.Id, LibC.SIGTERM);
+                TestLibC.Kill(_process.Id, TestLibC.SIGTERM);
             }
             catch (IOException) when (_process.HasExited)
             {
                 // Exited on its own meanwhile.
             }
 
-            using var timeout = new CancellationTokenSource(StopTimeout);
+            using var timeout = new CancellationTokenSource(TestTimeouts.GatewayStop);
             try
             {
                 await _process.WaitForExitAsync(timeout.Token);
@@ -236,7 +225,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             catch (OperationCanceledException)
             {
                 exitedInTime = false;
-                Record($"[harness] no exit within {StopTimeout.TotalSeconds:0} s of SIGTERM: killing");
+                Record($"[harness] no exit within {TestTimeouts.GatewayStop.TotalSeconds:0} s of SIGTERM: killing");
                 _process.Kill(entireProcessTree: true);
                 await _process.WaitForExitAsync();
             }
@@ -255,7 +244,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
         if (!exitedInTime)
         {
-            throw new GatewayStopException($"The gateway did not exit within {StopTimeout.TotalSeconds:0} s of SIGTERM.\n{Output}");
+            throw new GatewayStopException($"The gateway did not exit within {TestTimeouts.GatewayStop.TotalSeconds:0} s of SIGTERM.\n{Output}");
         }
         if (_process.ExitCode != 0)
         {
@@ -302,7 +291,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     {
         var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
         {
-            Timeout = HttpTimeout,
+            Timeout = TestTimeouts.KernelStart + TestTimeouts.Step,
         };
         if (token is not null)
         {
@@ -365,7 +354,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     {
         try
         {
-            using var timeout = new CancellationTokenSource(CleanupTimeout);
+            using var timeout = new CancellationTokenSource(TestTimeouts.Step);
             await using var docker = await DockerClient.ConnectAsync(cancellationToken: timeout.Token);
             var containers = await docker.Containers.ListAsync(
                 new ContainerListParameters { All = true, Filters = new DockerFilters().Label("org.notebookgateway.owner", Owner) }, timeout.Token);

@@ -24,12 +24,3 @@ public sealed class TempDirectory : IDisposable
         }
     }
 }
-
-public static class TestTimeouts
-{
-    /// <summary>Upper bound for anything that should happen "now"; generous for a loaded 2-core CI machine.</summary>
-    public static readonly TimeSpan Short = TimeSpan.FromSeconds(10);
-
-    /// <summary>Upper bound for a kernel start or a full cell execution.</summary>
-    public static readonly TimeSpan Long = TimeSpan.FromSeconds(60);
-}

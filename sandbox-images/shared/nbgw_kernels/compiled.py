@@ -221,7 +221,7 @@ class CompiledKernel(Kernel):
             failure = self._compile(compile_argv, build_dir, silent)
             if failure is not None:
                 return failure
-            return self._run(run_argv, silent, allow_stdin)
+            return self._run(run_argv, build_dir, silent, allow_stdin)
         finally:
             shutil.rmtree(build_dir, ignore_errors=True)
 
@@ -256,17 +256,18 @@ class CompiledKernel(Kernel):
                                [f"CompileTimeLimitExceeded: compilation took longer than {self.compile_seconds:g} s and was stopped"])
         if status != 0:
             lines = text.rstrip().splitlines() or [f"the compiler exited with status {status}"]
-            first = next((line for line in lines if re.search(r"\berror\b", line)), lines[0])
-            return error_reply(self, "CompileError", first.strip(), lines)
+            return error_reply(self, "CompileError", _first_diagnostic(lines), lines)
         if text.strip() and not silent:  # warnings
             self.send_response(self.iopub_socket, "stream", {"name": "stderr", "text": text})
         return None
 
-    def _run(self, argv, silent, allow_stdin):
+    def _run(self, argv, build_dir, silent, allow_stdin):
         limits_before = LimitCounters()
         stage = Stage(argv, None, self.env)
-        stdout = StreamWriter(self, "stdout")
-        stderr = StreamWriter(self, "stderr")
+        # Paths of the build directory (in a panic or a stack trace) read as the cell's file name.
+        paths = ((os.path.join(build_dir, "").encode(), b""),)
+        stdout = StreamWriter(self, "stdout", replacements=paths)
+        stderr = StreamWriter(self, "stderr", replacements=paths)
         interrupted_at = None
         limit_hit = None
         written = 0
@@ -278,6 +279,8 @@ class CompiledKernel(Kernel):
                     if not silent:
                         stdout.write(out)
                         stderr.write(err)
+                        stdout.tick()
+                        stderr.tick()
                     if limit_hit is None and self.run_output > 0 and written > self.run_output:
                         limit_hit = ("OutputLimitExceeded", f"the program wrote more than {self.run_output} bytes and was stopped")
                         stage.signal(signal.SIGKILL)
@@ -287,7 +290,7 @@ class CompiledKernel(Kernel):
                     if interrupted_at is not None and time.monotonic() - interrupted_at > _INTERRUPT_GRACE:
                         stage.signal(signal.SIGKILL)
                     if not out and not err and stage.waiting_for_input():
-                        self._answer_input(stage, allow_stdin)
+                        self._answer_input(stage, allow_stdin, stdout, stderr)
                 except KeyboardInterrupt:
                     if interrupted_at is None:
                         interrupted_at = time.monotonic()
@@ -321,7 +324,9 @@ class CompiledKernel(Kernel):
             return error_reply(self, "ExitStatus", f"the program exited with status {status}{why}")
         return ok_reply(self)
 
-    def _answer_input(self, stage, allow_stdin):
+    def _answer_input(self, stage, allow_stdin, *writers):
+        for writer in writers:
+            writer.flush(final=False)  # the prompt the program wrote comes before the input box
         if not allow_stdin:
             stage.end_input()
             return
@@ -351,6 +356,20 @@ class CompiledKernel(Kernel):
     def do_shutdown(self, restart):
         shutil.rmtree(self.build_root, ignore_errors=True)
         return {"status": "ok", "restart": restart}
+
+
+def _first_diagnostic(lines):
+    """The line a reader wants first: a located error (gcc, javac, go: `cell.c:3:5: error: ...`), else any error line
+    (rustc's `error[E0308]: ...` followed by its location), else the first line."""
+    located = [line for line in lines if re.match(r"\S+:\d+(?::\d+)?: ", line)]
+    errors = [line for line in located if "error" in line] or located
+    if errors:
+        return errors[0].strip()
+    for index, line in enumerate(lines):
+        if re.search(r"\berror\b", line):
+            where = next((m.group(1) for m in (re.match(r"\s*--> (\S+)", l) for l in lines[index + 1:index + 3]) if m), None)
+            return f"{where}: {line.strip()}" if where else line.strip()
+    return lines[0].strip()
 
 
 def _bracket_depth(code):

@@ -83,7 +83,7 @@ LANGUAGES = {
         keywords=tuple(_RUST_KEYWORDS)),
     "go": Language(
         name="go", display_name="Go", source_name="cell.go",
-        compile=("go", "build", "-trimpath", "-o", "{exe}", "{src}"),
+        compile=("go", "build", "-o", "{exe}", "{src}"),
         run=("{exe}",), version_command=("go", "env", "GOVERSION"),
         mimetype="text/x-go", file_extension=".go", codemirror_mode="go", pygments_lexer="go",
         keywords=tuple(_GO_KEYWORDS),

@@ -2,19 +2,27 @@
 
 import codecs
 import re
+import time
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 class StreamWriter:
-    """Sends a child's bytes to one Jupyter stream (stdout or stderr), decoding UTF-8 across chunk borders, and stops
-    forwarding (with one notice) past a byte budget."""
+    """Sends a child's bytes to one Jupyter stream (stdout or stderr): decodes UTF-8 across chunk borders, gathers
+    small writes into one message per interval (a program that writes byte by byte must not become thousands of
+    messages), rewrites host-side build paths, and stops forwarding (with one notice) past a byte budget."""
 
-    def __init__(self, kernel, name, budget=None):
+    INTERVAL = 0.05
+    MAX_PENDING = 65536
+
+    def __init__(self, kernel, name, budget=None, replacements=()):
         self._kernel = kernel
         self._name = name
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._budget = budget
+        self._replacements = replacements
+        self._pending = bytearray()
+        self._last_flush = time.monotonic()
         self.sent = 0
         self.truncated = False
 
@@ -25,16 +33,30 @@ class StreamWriter:
             data = data[: max(0, self._budget - self.sent)]
             self.truncated = True
         self.sent += len(data)
-        self._send(self._decoder.decode(data))
+        self._pending += data
         if self.truncated:
-            self._send(self._decoder.decode(b"", final=True))
+            self.flush()
             self._kernel.send_response(self._kernel.iopub_socket, "stream", {
                 "name": "stderr",
                 "text": f"\n[output cut: more than {self._budget} bytes on {self._name}]\n",
             })
+        elif len(self._pending) >= self.MAX_PENDING or time.monotonic() - self._last_flush >= self.INTERVAL:
+            self.flush(final=False)
 
-    def flush(self):
-        self._send(self._decoder.decode(b"", final=True))
+    def tick(self):
+        """Sends what is pending once the interval is over, also when nothing new arrives (a program that printed a
+        line and then computes for minutes)."""
+        if self._pending and time.monotonic() - self._last_flush >= self.INTERVAL:
+            self.flush(final=False)
+
+    def flush(self, final=True):
+        """Sends what is pending (at the end of a cell, before asking for input, or when the interval is over)."""
+        data = bytes(self._pending)
+        self._pending.clear()
+        self._last_flush = time.monotonic()
+        for old, new in self._replacements:
+            data = data.replace(old, new)
+        self._send(self._decoder.decode(data, final=final))
 
     def _send(self, text):
         if text:

@@ -66,9 +66,10 @@ public sealed class JupyterMessage
         JupyterMessage? parent = null,
         ReadOnlyMemory<byte> metadataJson = default,
         IReadOnlyList<ReadOnlyMemory<byte>>? buffers = null,
-        string version = MessageHeader.CurrentVersion)
+        string version = MessageHeader.CurrentVersion,
+        TimeProvider? timeProvider = null)
     {
-        MessageHeader header = MessageHeader.Create(msgType, session, username) with { Version = version };
+        MessageHeader header = MessageHeader.Create(msgType, session, username, timeProvider) with { Version = version };
         return new JupyterMessage(
             header,
             header.ToJson(),

@@ -28,13 +28,14 @@ public sealed record MessageHeader
     /// <summary>Protocol 5.5 subshells; absent otherwise.</summary>
     public string? SubshellId { get; init; }
 
-    public static MessageHeader Create(string msgType, string session, string username) => new()
+    /// <summary>A new header with a fresh msg_id, dated now by <paramref name="timeProvider"/> (the system clock by default).</summary>
+    public static MessageHeader Create(string msgType, string session, string username, TimeProvider? timeProvider = null) => new()
     {
         MsgId = Guid.NewGuid().ToString("N"),
         MsgType = msgType,
         Session = session,
         Username = username,
-        Date = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
+        Date = (timeProvider ?? TimeProvider.System).GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
     };
 
     /// <summary>Accepts the 5.x protocol family (5.0–5.5 today); other majors are refused.</summary>

@@ -11,34 +11,21 @@ namespace NotebookGateway.Kernels.Lifecycle;
 /// it resubscribes from the last event seen (the engine replays recent events), and asks the owner to reconcile in
 /// case something was missed meanwhile.
 /// </summary>
-internal sealed partial class ContainerEventWatcher : IAsyncDisposable
+internal sealed partial class ContainerEventWatcher(DockerClient docker, string owner, TimeProvider timeProvider, ILogger logger) : IAsyncDisposable
 {
-    private readonly DockerClient _docker;
-    private readonly string _owner;
-    private readonly Func<DockerEvent, Task> _onEvent;
-    private readonly Func<Task> _onResubscribed;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private Task _loop = Task.CompletedTask;
     private DateTimeOffset _lastEvent;
 
-    public ContainerEventWatcher(DockerClient docker, string owner, Func<DockerEvent, Task> onEvent, Func<Task> onResubscribed, TimeProvider timeProvider, ILogger logger)
+    /// <summary>
+    /// Returns once the engine accepted the subscription, so later container events cannot be missed. Every event goes
+    /// to <paramref name="onEvent"/>; after a broken stream was re-established, <paramref name="onResubscribed"/> runs.
+    /// </summary>
+    public async Task StartAsync(Func<DockerEvent, Task> onEvent, Func<Task> onResubscribed, CancellationToken cancellationToken)
     {
-        _docker = docker;
-        _owner = owner;
-        _onEvent = onEvent;
-        _onResubscribed = onResubscribed;
-        _time = timeProvider;
-        _logger = logger;
-    }
-
-    /// <summary>Returns once the engine accepted the subscription, so later container events cannot be missed.</summary>
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        _lastEvent = _time.GetUtcNow();
+        _lastEvent = timeProvider.GetUtcNow();
         var stream = await SubscribeAsync(null, cancellationToken).ConfigureAwait(false);
-        _loop = RunAsync(stream);
+        _loop = RunAsync(stream, onEvent, onResubscribed);
     }
 
     public async ValueTask DisposeAsync()
@@ -61,11 +48,11 @@ internal sealed partial class ContainerEventWatcher : IAsyncDisposable
             .Add("type", DockerEventTypes.Container)
             .Add("event", DockerEventActions.Die)
             .Add("event", DockerEventActions.Oom)
-            .Label(SandboxLabels.Owner, _owner);
-        return _docker.Events.SubscribeAsync(new EventsParameters { Filters = filters, Since = since }, cancellationToken);
+            .Label(SandboxLabels.Owner, owner);
+        return docker.Events.SubscribeAsync(new EventsParameters { Filters = filters, Since = since }, cancellationToken);
     }
 
-    private async Task RunAsync(DockerEventStream stream)
+    private async Task RunAsync(DockerEventStream stream, Func<DockerEvent, Task> onEvent, Func<Task> onResubscribed)
     {
         var token = _stopping.Token;
         while (!token.IsCancellationRequested)
@@ -79,16 +66,16 @@ internal sealed partial class ContainerEventWatcher : IAsyncDisposable
                         _lastEvent = item.Timestamp;
                         try
                         {
-                            await _onEvent(item).ConfigureAwait(false);
+                            await onEvent(item).ConfigureAwait(false);
                         }
                         catch (Exception ex) when (ex is not OperationCanceledException)
                         {
-                            Log.HandlerFailed(_logger, item.Action ?? "?", item.Actor?.Id ?? "?", ex);
+                            Log.HandlerFailed(logger, item.Action ?? "?", item.Actor?.Id ?? "?", ex);
                         }
                     }
                 }
 
-                Log.StreamEnded(_logger);
+                Log.StreamEnded(logger);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -96,7 +83,7 @@ internal sealed partial class ContainerEventWatcher : IAsyncDisposable
             }
             catch (Exception ex) when (ex is DockerException or IOException or HttpRequestException)
             {
-                Log.StreamFailed(_logger, ex);
+                Log.StreamFailed(logger, ex);
             }
 
             // Resubscribe, replaying from just before the last event seen.
@@ -104,10 +91,10 @@ internal sealed partial class ContainerEventWatcher : IAsyncDisposable
             {
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(1), _time, token).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromSeconds(1), timeProvider, token).ConfigureAwait(false);
                     stream = await SubscribeAsync(_lastEvent.AddSeconds(-1), token).ConfigureAwait(false);
-                    Log.Resubscribed(_logger);
-                    await _onResubscribed().ConfigureAwait(false);
+                    Log.Resubscribed(logger);
+                    await onResubscribed().ConfigureAwait(false);
                     break;
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -116,7 +103,7 @@ internal sealed partial class ContainerEventWatcher : IAsyncDisposable
                 }
                 catch (Exception ex) when (ex is DockerException or IOException or HttpRequestException)
                 {
-                    Log.StreamFailed(_logger, ex);
+                    Log.StreamFailed(logger, ex);
                 }
             }
         }

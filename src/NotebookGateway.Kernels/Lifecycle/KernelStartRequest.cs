@@ -1,7 +1,9 @@
+using System.Text.RegularExpressions;
+
 namespace NotebookGateway.Kernels.Lifecycle;
 
 /// <summary>What the server asks for when it starts a kernel.</summary>
-public sealed record KernelStartRequest
+public sealed partial record KernelStartRequest
 {
     /// <summary>Name of an available kernelspec.</summary>
     public required string SpecName { get; init; }
@@ -17,4 +19,25 @@ public sealed record KernelStartRequest
 
     /// <summary>Client environment variables, already allowed by the server; validated again here (names, sizes).</summary>
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
+
+    /// <summary>Checks the ids; returns the kernel's id (a new uuid when none was asked for).</summary>
+    /// <exception cref="ArgumentException">The kernel id or the session id is malformed.</exception>
+    internal string Validate()
+    {
+        var kernelId = KernelId ?? Guid.NewGuid().ToString();
+        if (!KernelIdPattern().IsMatch(kernelId))
+        {
+            throw new ArgumentException($"'{kernelId}' is not a valid kernel id.", "request");
+        }
+
+        if (SessionId is { } sid && (sid.Length is 0 or > 512 || sid.Any(char.IsControl)))
+        {
+            throw new ArgumentException("The session id must be 1-512 characters without control characters.", "request");
+        }
+
+        return kernelId;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+    private static partial Regex KernelIdPattern();
 }

@@ -1,6 +1,7 @@
 using NotebookGateway.Jupyter.Client;
 using NotebookGateway.Jupyter.Connection;
 using NotebookGateway.Kernels.Options;
+using NotebookGateway.Kernels.Sandbox;
 using NotebookGateway.Kernels.Specs;
 using NotebookGateway.Kernels.Workspaces;
 
@@ -13,12 +14,13 @@ namespace NotebookGateway.Kernels.Lifecycle;
 /// </summary>
 public sealed class SandboxKernel
 {
-    internal SandboxKernel(string id, KernelSpec spec, IReadOnlyList<string> environment, DateTimeOffset createdAt)
+    internal SandboxKernel(string id, KernelSpec spec, IReadOnlyList<string> environment, DateTimeOffset createdAt, ContainerCgroup cgroup)
     {
         Id = id;
         Spec = spec;
         Environment = environment;
         CreatedAt = createdAt;
+        Usage = new ContainerUsage(cgroup, () => ContainerId);
     }
 
     public string Id { get; }
@@ -52,6 +54,9 @@ public sealed class SandboxKernel
 
     /// <summary>The current run's container, or null when there is none.</summary>
     public string? ContainerId => Run?.ContainerId;
+
+    /// <summary>CPU, memory and pids-limit refusals of the current container, read from its cgroup.</summary>
+    public ContainerUsage Usage { get; }
 
     internal IReadOnlyList<string> Environment { get; }
 

@@ -1,127 +1,72 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using NotebookGateway.Docker;
-using NotebookGateway.Docker.Containers;
-using NotebookGateway.Docker.Models;
-using NotebookGateway.Kernels.Interop;
 using NotebookGateway.Kernels.Options;
 using NotebookGateway.Kernels.Sandbox;
 using NotebookGateway.Kernels.Security;
 using NotebookGateway.Kernels.Specs;
 using NotebookGateway.Kernels.Workspaces;
-using NotebookGateway.Zmq;
 
 namespace NotebookGateway.Kernels.Lifecycle;
 
 /// <summary>
 /// Runs kernels in sandboxes: one hardened container per kernel run, a per-run socket directory and key, a per-session
-/// uid and workspace. Start, interrupt, restart (a new container), shutdown, and death detection from the engine's
-/// event stream. Call <see cref="InitializeAsync"/> once before use; <see cref="DisposeAsync"/> removes everything the
-/// manager created (the SIGTERM path).
+/// uid and workspace. Start, interrupt, restart (a new container) and shutdown are here; the work is done by its
+/// collaborators: <see cref="RunLauncher"/> (a run from a spec, planned by <see cref="RunPlanner"/>),
+/// <see cref="RunDeathWatcher"/>, <see cref="OrphanSweeper"/>, <see cref="SelfTestRunner"/> and
+/// <see cref="OperationTracker"/>. Call <see cref="InitializeAsync"/> once before use; <see cref="DisposeAsync"/>
+/// removes everything the manager created (the SIGTERM path).
 /// </summary>
-/// <remarks>
-/// Orphans: on <see cref="InitializeAsync"/> every container labelled with this <see cref="SandboxOptions.Owner"/>
-/// is removed, with every socket directory, connection file, mount and workspace under the owner's roots. They are
-/// never re-adopted, by design: their HMAC keys lived only in the previous process (the gateway never reads a
-/// connection file back), so nothing could talk to those kernels safely again.
-/// </remarks>
-public sealed partial class SandboxKernelManager : IAsyncDisposable
+public sealed class SandboxKernelManager(
+    SandboxHost host,
+    KernelSpecCatalog catalog,
+    RunLauncher launcher,
+    RunDeathWatcher deaths,
+    OrphanSweeper orphans,
+    SelfTestRunner selfTest,
+    OperationTracker operations,
+    KernelStateEvents states,
+    ContainerCgroup cgroup,
+    SessionRegistry sessions,
+    TimeProvider timeProvider,
+    ILogger<SandboxKernelManager> logger) : IAsyncDisposable
 {
-    private static readonly TimeSpan SelfTestTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(30);
 
-    private readonly DockerClient _docker;
-    private readonly ZmqContext _zmq;
-    private readonly KernelSpecCatalog _catalog;
-    private readonly SandboxOptions _options;
-    private readonly ILoggerFactory _loggerFactory;
-    private readonly ILogger _logger;
-    private readonly TimeProvider _time;
-    private readonly KernelMetrics _metrics;
-    private readonly bool _ownsMetrics;
-    private readonly SecurityEvents _security;
-    private readonly UidAllocator _uids;
-    private readonly IWorkspaceBackend _workspaceBackend;
     private readonly ConcurrentDictionary<string, SandboxKernel> _kernels = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, KernelRun> _runs = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<Task, byte> _background = new();
-    private readonly HashSet<string> _selfTestedRuntimes = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _selfTestGate = new(1, 1);
-    private readonly CancellationTokenSource _disposing = new();
-    private SeccompProfile? _seccomp;
-    private SessionRegistry? _sessions;
-    private ContainerEventWatcher? _watcher;
-    private string _socketRoot = "";
     private int _initialized;
+    private volatile bool _ready;
     private int _disposed;
-    private volatile string? _refusal;
 
-    public SandboxKernelManager(
-        DockerClient docker,
-        ZmqContext zmq,
-        KernelSpecCatalog catalog,
-        IOptions<SandboxOptions> options,
-        ILoggerFactory loggerFactory,
-        TimeProvider? timeProvider = null,
-        KernelMetrics? metrics = null)
-        : this(docker, zmq, catalog, options, loggerFactory, timeProvider, metrics, accountFiles: null)
-    {
-    }
-
-    internal SandboxKernelManager(
-        DockerClient docker,
-        ZmqContext zmq,
-        KernelSpecCatalog catalog,
-        IOptions<SandboxOptions> options,
-        ILoggerFactory loggerFactory,
-        TimeProvider? timeProvider,
-        KernelMetrics? metrics,
-        IReadOnlyList<string>? accountFiles)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(loggerFactory);
-        _docker = docker ?? throw new ArgumentNullException(nameof(docker));
-        _zmq = zmq ?? throw new ArgumentNullException(nameof(zmq));
-        _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
-        _options = options.Value;
-        _loggerFactory = loggerFactory;
-        _logger = loggerFactory.CreateLogger<SandboxKernelManager>();
-        _time = timeProvider ?? TimeProvider.System;
-        _ownsMetrics = metrics is null;
-        _metrics = metrics ?? new KernelMetrics();
-        _security = new SecurityEvents(loggerFactory.CreateLogger(typeof(SecurityEvents).FullName!), _metrics);
-        _uids = new UidAllocator(_options.UidRange, accountFiles);
-        _workspaceBackend = _options.WorkspaceBackend == WorkspaceBackendKind.Directory
-            ? new DirectoryWorkspaceBackend()
-            : new LoopImageWorkspaceBackend();
-        InstanceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-    }
+    /// <summary>What the manager disposes last: the services <see cref="SandboxKernelManagerFactory"/> composed it from.</summary>
+    internal IAsyncDisposable? OwnedServices { get; set; }
 
     /// <summary>Raised on every state change of every kernel (on the thread that caused it; handlers must not block).</summary>
-    public event EventHandler<KernelStateChangedEventArgs>? KernelStateChanged;
+    public event EventHandler<KernelStateChangedEventArgs>? KernelStateChanged
+    {
+        add => states.Changed += value;
+        remove => states.Changed -= value;
+    }
 
     /// <summary>This process's id, stamped on its containers (<c>org.notebookgateway.instance</c>).</summary>
-    public string InstanceId { get; }
+    public string InstanceId => host.InstanceId;
 
-    public string Owner => _options.Owner;
+    public string Owner => host.Owner;
 
     /// <summary>The last self-test result, null before the first kernel.</summary>
-    public SelfTestResult? LastSelfTest { get; private set; }
+    public SelfTestResult? LastSelfTest => selfTest.LastResult;
 
     /// <summary>Why the manager refuses to start kernels (a failed self-test), or null.</summary>
-    public string? RefusalReason => _refusal;
+    public string? RefusalReason => selfTest.RefusalReason;
 
     /// <summary>The live notebook sessions.</summary>
-    public IReadOnlyList<NotebookSession> Sessions => _sessions?.Sessions ?? [];
+    public IReadOnlyList<NotebookSession> Sessions => sessions.Sessions;
 
     /// <summary>Where this owner's socket directories live on the host.</summary>
-    public string SocketRoot => _socketRoot;
+    public string SocketRoot => host.SocketRoot;
 
     /// <summary>Where this owner's workspaces live on the host.</summary>
-    public string WorkspaceRoot => _sessions?.Root ?? "";
+    public string WorkspaceRoot => host.WorkspaceRoot;
 
     /// <summary>
     /// Checks the options, loads the seccomp profile, prepares the host roots, removes this owner's orphans (containers,
@@ -134,32 +79,21 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
             throw new InvalidOperationException("The manager is already initialised.");
         }
 
-        var errors = SandboxOptionsValidator.Collect(_options);
-        if (errors.Count > 0)
+        await host.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        await orphans.SweepAsync(cancellationToken).ConfigureAwait(false);
+        _ready = true; // the host is prepared and clean: sessions may be made, and disposal sweeps again
+        await deaths.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (host.Options.WorkspaceBackend == WorkspaceBackendKind.Directory)
         {
-            throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(SandboxOptions), errors);
-        }
-
-        _seccomp = await SeccompProfile.LoadAsync(_options.SeccompProfile, cancellationToken).ConfigureAwait(false);
-        _socketRoot = PrepareRoot(_options.SocketRoot, _options.Owner);
-        var workspaceRoot = PrepareRoot(_options.WorkspaceRoot, _options.Owner);
-
-        await RemoveOrphansAsync(workspaceRoot, cancellationToken).ConfigureAwait(false);
-
-        _sessions = new SessionRegistry(_options, workspaceRoot, _uids, _workspaceBackend, _time, _loggerFactory.CreateLogger<SessionRegistry>());
-        _watcher = new ContainerEventWatcher(_docker, _options.Owner, OnContainerEventAsync, ReconcileAsync, _time, _logger);
-        await _watcher.StartAsync(cancellationToken).ConfigureAwait(false);
-        if (_workspaceBackend is DirectoryWorkspaceBackend)
-        {
-            Log.WorkspacesUncapped(_logger);
+            LifecycleLog.WorkspacesUncapped(logger);
         }
 
         if (File.Exists("/proc/sys/fs/protected_symlinks") && (await File.ReadAllTextAsync("/proc/sys/fs/protected_symlinks", cancellationToken).ConfigureAwait(false)).Trim() == "0")
         {
-            Log.ProtectedSymlinksOff(_logger);
+            LifecycleLog.ProtectedSymlinksOff(logger);
         }
 
-        Log.Initialized(_logger, _options.Owner, InstanceId, _seccomp.Digest, _socketRoot, workspaceRoot);
+        LifecycleLog.Initialized(logger, host.Owner, InstanceId, host.Seccomp.Digest, host.SocketRoot, host.WorkspaceRoot);
     }
 
     /// <summary>
@@ -173,20 +107,10 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         using var operation = BeginOperation(cancellationToken, out var token);
-        var spec = await _catalog.GetAsync(request.SpecName, token).ConfigureAwait(false);
-        var kernelId = request.KernelId ?? Guid.NewGuid().ToString();
-        if (!KernelIdPattern().IsMatch(kernelId))
-        {
-            throw new ArgumentException($"'{kernelId}' is not a valid kernel id.", nameof(request));
-        }
-
-        if (request.SessionId is { } sid && (sid.Length is 0 or > 512 || sid.Any(char.IsControl)))
-        {
-            throw new ArgumentException("The session id must be 1-512 characters without control characters.", nameof(request));
-        }
-
-        var environment = KernelEnvironment.Build(spec.Env, request.Environment, _options);
-        var kernel = new SandboxKernel(kernelId, spec, environment, _time.GetUtcNow());
+        var spec = await catalog.GetAsync(request.SpecName, token).ConfigureAwait(false);
+        var kernelId = request.Validate();
+        var environment = KernelEnvironment.Build(spec.Env, request.Environment, host.Options);
+        var kernel = new SandboxKernel(kernelId, spec, environment, timeProvider.GetUtcNow(), cgroup);
         if (!_kernels.TryAdd(kernelId, kernel))
         {
             throw new InvalidOperationException($"A kernel with id {kernelId} already exists.");
@@ -202,7 +126,7 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
             {
                 try
                 {
-                    session = await Sessions_.AcquireAsync(sessionId, implicitSession, spec.Sandbox.Envelope, token).ConfigureAwait(false);
+                    session = await sessions.AcquireAsync(sessionId, implicitSession, spec.Sandbox.Envelope, token).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is IOException or InvalidOperationException)
                 {
@@ -210,14 +134,14 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
                 }
 
                 kernel.Session = session;
-                SetState(kernel, SandboxKernelState.Starting, null);
-                var run = await LaunchRunAsync(kernel, token).ConfigureAwait(false);
+                states.Set(kernel, SandboxKernelState.Starting, null);
+                var run = await LaunchAsync(kernel, token).ConfigureAwait(false);
                 kernel.Run = run;
                 kernel.Generation = 1;
-                await EnsureSelfTestAsync(kernel, token).ConfigureAwait(false);
-                SetState(kernel, SandboxKernelState.Running, null);
-                CatchUpOnDeath(run);
-                Log.KernelStarted(_logger, kernel.Id, spec.Name, run.ContainerId!, session.Key, session.Uid, run.StartDuration?.TotalMilliseconds ?? 0);
+                await selfTest.EnsurePassedAsync(kernel, token).ConfigureAwait(false);
+                states.Set(kernel, SandboxKernelState.Running, null);
+                deaths.CatchUp(run);
+                LifecycleLog.KernelStarted(logger, kernel.Id, spec.Name, run.ContainerId!, session.Key, session.Uid, run.StartDuration?.TotalMilliseconds ?? 0);
                 return kernel;
             }
             finally
@@ -230,22 +154,19 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
             if (kernel.Run is { } run)
             {
                 kernel.Run = null;
-                await TearDownRunAsync(run, graceful: false).ConfigureAwait(false);
+                await launcher.TearDownAsync(run, graceful: false).ConfigureAwait(false);
             }
 
             _kernels.TryRemove(kernelId, out _);
             if (session is not null)
             {
-                Sessions_.Release(session);
+                sessions.Release(session);
                 if (implicitSession)
                 {
-                    await Sessions_.EndAsync(sessionId, CancellationToken.None).ConfigureAwait(false);
+                    await sessions.EndAsync(sessionId, CancellationToken.None).ConfigureAwait(false);
                 }
-            }
 
-            if (session is not null)
-            {
-                SetState(kernel, SandboxKernelState.Stopped, "start failed: " + ex.Message);
+                states.Set(kernel, SandboxKernelState.Stopped, "start failed: " + ex.Message);
             }
 
             throw;
@@ -259,7 +180,7 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
         var kernel = GetKernel(kernelId);
         var client = kernel.Run?.Client ?? throw new InvalidOperationException($"Kernel {kernelId} is not running (state {kernel.State}).");
         await client.InterruptAsync(token).ConfigureAwait(false);
-        Log.KernelInterrupted(_logger, kernelId, kernel.Spec.InterruptMode);
+        LifecycleLog.KernelInterrupted(logger, kernelId, kernel.Spec.InterruptMode);
     }
 
     /// <summary>
@@ -279,33 +200,33 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
                 throw new KernelNotFoundException($"Kernel {kernelId} was shut down.");
             }
 
-            ThrowIfRefused();
+            selfTest.ThrowIfRefused();
             var previous = kernel.Run;
             kernel.Run = null;
-            SetState(kernel, SandboxKernelState.Restarting, null);
+            states.Set(kernel, SandboxKernelState.Restarting, null);
             if (previous is not null)
             {
-                await TearDownRunAsync(previous, graceful: true, restart: true).ConfigureAwait(false);
+                await launcher.TearDownAsync(previous, graceful: true, restart: true).ConfigureAwait(false);
             }
 
             KernelRun run;
             try
             {
-                run = await LaunchRunAsync(kernel, token).ConfigureAwait(false);
+                run = await LaunchAsync(kernel, token).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
                 kernel.DeathReason = "restart failed: " + ex.Message;
-                SetState(kernel, SandboxKernelState.Dead, kernel.DeathReason);
+                states.Set(kernel, SandboxKernelState.Dead, kernel.DeathReason);
                 throw;
             }
 
             kernel.Run = run;
             kernel.Generation++;
             kernel.DeathReason = null;
-            SetState(kernel, SandboxKernelState.Running, "restarted");
-            CatchUpOnDeath(run);
-            Log.KernelRestarted(_logger, kernel.Id, previous?.ContainerId ?? "-", run.ContainerId!, run.StartDuration?.TotalMilliseconds ?? 0);
+            states.Set(kernel, SandboxKernelState.Running, "restarted");
+            deaths.CatchUp(run);
+            LifecycleLog.KernelRestarted(logger, kernel.Id, previous?.ContainerId ?? "-", run.ContainerId!, run.StartDuration?.TotalMilliseconds ?? 0);
             return kernel;
         }
         finally
@@ -335,23 +256,23 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
                 return;
             }
 
-            SetState(kernel, SandboxKernelState.ShuttingDown, null);
+            states.Set(kernel, SandboxKernelState.ShuttingDown, null);
             var run = kernel.Run;
             kernel.Run = null;
             if (run is not null)
             {
-                await TearDownRunAsync(run, graceful: true).ConfigureAwait(false);
+                await launcher.TearDownAsync(run, graceful: true).ConfigureAwait(false);
             }
 
             _kernels.TryRemove(kernelId, out _);
-            Sessions_.Release(kernel.Session);
+            sessions.Release(kernel.Session);
             if (kernel.Session.IsImplicit)
             {
-                await Sessions_.EndAsync(kernel.Session.Id, CancellationToken.None).ConfigureAwait(false);
+                await sessions.EndAsync(kernel.Session.Id, CancellationToken.None).ConfigureAwait(false);
             }
 
-            SetState(kernel, SandboxKernelState.Stopped, null);
-            Log.KernelShutDown(_logger, kernelId);
+            states.Set(kernel, SandboxKernelState.Stopped, null);
+            LifecycleLog.KernelShutDown(logger, kernelId);
         }
         finally
         {
@@ -368,7 +289,7 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
             await ShutdownKernelAsync(kernel.Id, token).ConfigureAwait(false);
         }
 
-        await Sessions_.EndAsync(sessionId, token).ConfigureAwait(false);
+        await sessions.EndAsync(sessionId, token).ConfigureAwait(false);
     }
 
     public IReadOnlyList<SandboxKernel> ListKernels() => _kernels.Values.OrderBy(k => k.CreatedAt).ToList();
@@ -390,14 +311,14 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
             return;
         }
 
-        await _disposing.CancelAsync().ConfigureAwait(false);
-        if (_watcher is not null)
-        {
-            await _watcher.DisposeAsync().ConfigureAwait(false);
-        }
+        await operations.StopAsync().ConfigureAwait(false);
+        await deaths.StopAsync().ConfigureAwait(false);
 
         // Let in-flight starts/restarts notice the cancellation and clean up after themselves.
-        await WaitForBackgroundAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        if (!await operations.WaitAsync(DisposeWait, timeProvider).ConfigureAwait(false))
+        {
+            LifecycleLog.CleanupFailed(logger, "dispose", $"operations still running after {DisposeWait.TotalSeconds:0} s");
+        }
 
         var teardowns = new List<Task>();
         foreach (var kernel in _kernels.Values)
@@ -405,41 +326,37 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
             if (kernel.Run is { } run)
             {
                 kernel.Run = null;
-                teardowns.Add(TearDownRunAsync(run, graceful: false));
+                teardowns.Add(launcher.TearDownAsync(run, graceful: false));
             }
         }
 
-        teardowns.AddRange(_runs.Values.Select(run => TearDownRunAsync(run, graceful: false)));
+        teardowns.Add(launcher.TearDownAllAsync());
         await Task.WhenAll(teardowns).ConfigureAwait(false);
         foreach (var kernel in _kernels.Values)
         {
-            SetState(kernel, SandboxKernelState.Stopped, "the gateway is shutting down");
+            states.Set(kernel, SandboxKernelState.Stopped, "the gateway is shutting down");
         }
 
         _kernels.Clear();
-        if (_sessions is not null)
+        if (_ready)
         {
-            await _sessions.DisposeAsync().ConfigureAwait(false);
-        }
+            await sessions.DisposeAsync().ConfigureAwait(false);
 
-        if (Volatile.Read(ref _initialized) != 0 && _sessions is not null)
-        {
             // Backstop: anything of ours that escaped the bookkeeping.
             try
             {
-                await RemoveOrphansAsync(_sessions.Root, CancellationToken.None).ConfigureAwait(false);
+                await orphans.SweepAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is DockerException or IOException)
             {
-                Log.CleanupFailed(_logger, "final sweep", ex.Message);
+                LifecycleLog.CleanupFailed(logger, "final sweep", ex.Message);
             }
         }
 
-        Log.Disposed(_logger, _options.Owner, InstanceId);
-        _disposing.Dispose();
-        if (_ownsMetrics)
+        LifecycleLog.Disposed(logger, host.Owner, InstanceId);
+        if (OwnedServices is not null)
         {
-            _metrics.Dispose();
+            await OwnedServices.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -450,176 +367,29 @@ public sealed partial class SandboxKernelManager : IAsyncDisposable
     internal async Task AbandonForTestingAsync()
     {
         Interlocked.Exchange(ref _disposed, 1);
-        await _disposing.CancelAsync().ConfigureAwait(false);
-        if (_watcher is not null)
-        {
-            await _watcher.DisposeAsync().ConfigureAwait(false);
-        }
-
-        foreach (var run in _runs.Values)
-        {
-            run.Retiring = true;
-            if (run.Client is { } client)
-            {
-                await client.DisposeAsync().ConfigureAwait(false);
-            }
-
-            run.SocketSet?.Dispose();
-        }
-
-        _runs.Clear();
+        await operations.StopAsync().ConfigureAwait(false);
+        await deaths.StopAsync().ConfigureAwait(false);
+        await launcher.AbandonAllForTestingAsync().ConfigureAwait(false);
         _kernels.Clear();
     }
 
-    private SessionRegistry Sessions_ => _sessions ?? throw new InvalidOperationException("Call InitializeAsync first.");
-
-    private void SetState(SandboxKernel kernel, SandboxKernelState state, string? reason)
+    /// <summary>A run for <paramref name="kernel"/>, watched for heartbeat loss from the moment it is ready.</summary>
+    private async Task<KernelRun> LaunchAsync(SandboxKernel kernel, CancellationToken cancellationToken)
     {
-        var previous = kernel.State;
-        kernel.State = state;
-        try
-        {
-            KernelStateChanged?.Invoke(this, new KernelStateChangedEventArgs(kernel, previous, state, reason));
-        }
-        catch (Exception ex)
-        {
-            Log.HandlerFailed(_logger, kernel.Id, ex);
-        }
+        var run = await launcher.LaunchAsync(kernel, cancellationToken).ConfigureAwait(false);
+        deaths.WatchHeartbeat(run);
+        return run;
     }
 
-    private void ThrowIfRefused()
-    {
-        if (_refusal is { } refusal)
-        {
-            throw new SandboxSelfTestException(refusal);
-        }
-    }
-
-    private OperationScope BeginOperation(CancellationToken cancellationToken, out CancellationToken token)
+    private IDisposable BeginOperation(CancellationToken cancellationToken, out CancellationToken token)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (Volatile.Read(ref _initialized) == 0 || _sessions is null)
+        if (!_ready)
         {
             throw new InvalidOperationException("Call InitializeAsync first.");
         }
 
-        ThrowIfRefused();
-        var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
-        token = linked.Token;
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _background.TryAdd(done.Task, 0);
-        return new OperationScope(linked, done, _background);
-    }
-
-    private async Task WaitForBackgroundAsync(TimeSpan timeout)
-    {
-        try
-        {
-            await Task.WhenAll(_background.Keys).WaitAsync(timeout, _time).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            Log.CleanupFailed(_logger, "dispose", $"operations still running after {timeout.TotalSeconds:0} s");
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or KernelLaunchException)
-        {
-        }
-    }
-
-    private void Track(Task task)
-    {
-        _background.TryAdd(task, 0);
-        _ = task.ContinueWith(t => _background.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
-
-    /// <summary>Creates <c>{root}/{owner}</c> (root-only) and checks that neither is a link or someone else's.</summary>
-    private static string PrepareRoot(string root, string owner)
-    {
-        Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        var ownerRoot = Path.Combine(root, owner);
-        if (NoFollow.TryStat(ownerRoot) is null)
-        {
-            NoFollow.CreateDirectory(ownerRoot, 0b111_000_000, LibC.GetEUid(), LibC.GetEUid());
-        }
-
-        foreach (var path in new[] { root, ownerRoot })
-        {
-            var status = NoFollow.TryStat(path);
-            if (status is not { IsDirectory: true } || status.Value.Uid != LibC.GetEUid() || (status.Value.Permissions & 0b000_010_010) != 0)
-            {
-                throw new InvalidOperationException(
-                    $"{path} must be a directory owned by the gateway's user and writable by nobody else (is {status?.TypeName ?? "missing"}, uid {status?.Uid}, mode {Convert.ToString(status?.Permissions ?? 0, 8)}).");
-            }
-        }
-
-        return ownerRoot;
-    }
-
-    private async Task RemoveOrphansAsync(string workspaceRoot, CancellationToken cancellationToken)
-    {
-        var filters = DockerFilters.ByLabel(SandboxLabels.Owner, _options.Owner);
-        var containers = await _docker.Containers.ListAsync(new ContainerListParameters { All = true, Filters = filters }, cancellationToken).ConfigureAwait(false);
-        foreach (var container in containers)
-        {
-            if (_runs.ContainsKey(container.Id))
-            {
-                continue;
-            }
-
-            try
-            {
-                await _docker.Containers.RemoveAsync(container.Id, force: true, removeVolumes: true, cancellationToken).ConfigureAwait(false);
-                var instance = container.Labels is { } labels && labels.TryGetValue(SandboxLabels.Instance, out var value) ? value : "?";
-                Log.OrphanRemoved(_logger, container.Id, instance);
-            }
-            catch (DockerNotFoundException)
-            {
-            }
-            catch (DockerConflictException)
-            {
-                // Removal already in progress.
-            }
-        }
-
-        var failures = SocketDirectory.Sweep(_socketRoot).Concat(SessionRegistry.Sweep(workspaceRoot)).ToList();
-        if (failures.Count > 0)
-        {
-            Log.CleanupFailed(_logger, "orphan sweep", string.Join("; ", failures));
-        }
-    }
-
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
-    private static partial Regex KernelIdPattern();
-
-    private static string NewRunId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-
-    private static string FormatExit(long exitCode) => exitCode switch
-    {
-        0 => "the kernel exited",
-        > 128 and < 160 => string.Create(CultureInfo.InvariantCulture, $"the kernel was killed by signal {exitCode - 128} ({SignalName((int)(exitCode - 128))})"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"the kernel exited with code {exitCode}"),
-    };
-
-    private static string SignalName(int signal) => signal switch
-    {
-        1 => "SIGHUP",
-        2 => "SIGINT",
-        6 => "SIGABRT",
-        9 => "SIGKILL",
-        11 => "SIGSEGV",
-        15 => "SIGTERM",
-        31 => "SIGSYS",
-        _ => "signal " + signal.ToString(CultureInfo.InvariantCulture),
-    };
-
-    private sealed class OperationScope(CancellationTokenSource linked, TaskCompletionSource done, ConcurrentDictionary<Task, byte> background) : IDisposable
-    {
-        public void Dispose()
-        {
-            background.TryRemove(done.Task, out _);
-            done.TrySetResult();
-            linked.Dispose();
-        }
+        selfTest.ThrowIfRefused();
+        return operations.Begin(cancellationToken, out token);
     }
 }

@@ -105,32 +105,21 @@ public sealed record SandboxContainerRequest
                 },
                 Mounts =
                 [
-                    new Mount
-                    {
-                        Type = MountTypes.Bind,
-                        Source = SocketDirectoryHostPath,
-                        Target = SandboxPaths.SocketDirectory,
-                        ReadOnly = false,
-                        BindOptions = new BindOptions { Propagation = "rprivate" },
-                    },
-                    new Mount
-                    {
-                        Type = MountTypes.Bind,
-                        Source = ConnectionFileHostPath,
-                        Target = SandboxPaths.ConnectionFile,
-                        ReadOnly = true,
-                        BindOptions = new BindOptions { Propagation = "rprivate" },
-                    },
-                    new Mount
-                    {
-                        Type = MountTypes.Bind,
-                        Source = WorkspaceHostPath,
-                        Target = Options.WorkspaceMountPath,
-                        ReadOnly = false,
-                        BindOptions = new BindOptions { Propagation = "rprivate" },
-                    },
+                    Bind(SocketDirectoryHostPath, SandboxPaths.SocketDirectory, readOnly: false),
+                    Bind(ConnectionFileHostPath, SandboxPaths.ConnectionFile, readOnly: true),
+                    Bind(WorkspaceHostPath, Options.WorkspaceMountPath, readOnly: false),
                 ],
             },
         };
     }
+
+    /// <summary>A bind mount of a host path that does not propagate mounts either way.</summary>
+    private static Mount Bind(string source, string target, bool readOnly) => new()
+    {
+        Type = MountTypes.Bind,
+        Source = source,
+        Target = target,
+        ReadOnly = readOnly,
+        BindOptions = new BindOptions { Propagation = "rprivate" },
+    };
 }

@@ -5,7 +5,7 @@ using NotebookGateway.Kernels.Lifecycle;
 namespace NotebookGateway.Kernels.Security;
 
 /// <summary>Security-relevant refusals: one log entry (event id 900) and one <c>security_events{kind}</c> count each.</summary>
-public sealed partial class SecurityEvents(ILogger logger, KernelMetrics metrics)
+public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, KernelMetrics metrics)
 {
     public void Report(string kind, string kernelId, string? containerId, string detail)
     {

@@ -14,7 +14,7 @@ namespace NotebookGateway.Kernels.Workspaces;
 public sealed partial class SessionRegistry : IAsyncDisposable
 {
     private readonly SandboxOptions _options;
-    private readonly string _root;
+    private readonly Func<string> _root;
     private readonly UidAllocator _uids;
     private readonly IWorkspaceBackend _backend;
     private readonly TimeProvider _time;
@@ -26,7 +26,19 @@ public sealed partial class SessionRegistry : IAsyncDisposable
     public SessionRegistry(SandboxOptions options, string root, UidAllocator uids, IWorkspaceBackend backend, TimeProvider timeProvider, ILogger logger)
     {
         _options = options;
-        _root = root;
+        _root = () => root;
+        _uids = uids;
+        _backend = backend;
+        _time = timeProvider;
+        _logger = logger;
+    }
+
+    /// <summary>The sessions of a manager, under the workspace root of <paramref name="host"/> (known once it is prepared).</summary>
+    public SessionRegistry(SandboxHost host, UidAllocator uids, IWorkspaceBackend backend, TimeProvider timeProvider, ILogger<SessionRegistry> logger)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        _options = host.Options;
+        _root = () => host.WorkspaceRoot;
         _uids = uids;
         _backend = backend;
         _time = timeProvider;
@@ -34,7 +46,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable
     }
 
     /// <summary>The directory holding this owner's workspaces.</summary>
-    public string Root => _root;
+    public string Root => _root();
 
     public IReadOnlyList<NotebookSession> Sessions
     {
@@ -89,7 +101,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable
 
             var key = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
             var uid = _uids.Allocate();
-            var directory = Path.Combine(_root, key);
+            var directory = Path.Combine(Root, key);
             try
             {
                 NoFollow.CreateDirectory(directory, 0b111_000_000, 0, 0);

@@ -7,7 +7,6 @@ using NotebookGateway.Kernels.Specs;
 using NotebookGateway.Server.Access;
 using NotebookGateway.Server.Configuration;
 using NotebookGateway.Server.Kernels;
-using NotebookGateway.Server.Leases;
 using NotebookGateway.Server.Quotas;
 using NotebookGateway.Server.RateLimiting;
 using NotebookGateway.Server.Security;

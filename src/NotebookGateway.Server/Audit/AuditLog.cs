@@ -11,24 +11,27 @@ namespace NotebookGateway.Server.Audit;
 /// </summary>
 public sealed partial class AuditLog : IHostedService
 {
-    private static readonly Meter s_meter = new("NotebookGateway.Audit");
-    private static readonly Counter<long> s_dropped = s_meter.CreateCounter<long>("audit_records_dropped", description: "Audit records dropped because the writer fell behind or failed.");
+    public const string MeterName = "NotebookGateway.Audit";
 
     private readonly AuditOptions _options;
     private readonly ILogger<AuditLog> _logger;
     private readonly Channel<AuditRecord> _queue;
+    private readonly Counter<long> _dropped;
     private Task _writer = Task.CompletedTask;
 
-    public AuditLog(IOptions<AuditOptions> options, ILogger<AuditLog> logger)
+    /// <param name="meterFactory">Where <c>audit_records_dropped</c> lives (the host's; a meter of its own without one).</param>
+    public AuditLog(IOptions<AuditOptions> options, ILogger<AuditLog> logger, IMeterFactory? meterFactory = null)
     {
         _options = options.Value;
         _logger = logger;
+        Meter meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _dropped = meter.CreateCounter<long>("audit_records_dropped", description: "Audit records dropped because the writer fell behind or failed.");
         _queue = Channel.CreateBounded<AuditRecord>(new BoundedChannelOptions(Math.Max(1, _options.QueueCapacity))
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.DropWrite,
             AllowSynchronousContinuations = false,
-        }, _ => s_dropped.Add(1));
+        }, _ => _dropped.Add(1));
     }
 
     public bool Enabled => _options.Enabled;

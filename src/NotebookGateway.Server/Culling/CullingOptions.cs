@@ -1,3 +1,5 @@
+using NotebookGateway.Jupyter.Messages;
+
 namespace NotebookGateway.Server.Culling;
 
 /// <summary>The <c>Culling</c> section (jupyter_server's culler options, plus a lifetime cap).</summary>
@@ -78,7 +80,7 @@ public static class CullingPolicy
             }
             int timeout = options.SpecIdleTimeoutSeconds.TryGetValue(kernel.Spec, out int perSpec) ? perSpec : options.IdleTimeoutSeconds;
             if (timeout <= 0
-                || (kernel.ExecutionState == "busy" && !options.CullBusy)
+                || (kernel.ExecutionState == ExecutionStates.Busy && !options.CullBusy)
                 || (kernel.Connections > 0 && !options.CullConnected))
             {
                 continue;

@@ -13,13 +13,18 @@ namespace NotebookGateway.Server.Culling;
 /// their sockets close.
 /// </summary>
 public sealed partial class KernelCuller(GatewayKernelRegistry kernels, IOptions<CullingOptions> options, TimeProvider time, ILogger<KernelCuller> logger,
-    SessionStore sessions, KernelQuotas quotas) : BackgroundService
+    SessionStore sessions, KernelQuotas quotas, IMeterFactory meterFactory) : BackgroundService
 {
+    public const string MeterName = "NotebookGateway.Culling";
+
     private readonly SessionRetention _retention = new(time);
 
-    private static readonly Meter s_meter = new("NotebookGateway.Culling");
-    private static readonly Counter<long> s_sessionsRemoved = s_meter.CreateCounter<long>("sessions_expired", description: "Notebook sessions removed after their retention time without a kernel.");
-    private static readonly Counter<long> s_culled = s_meter.CreateCounter<long>("kernels_culled", description: "Kernels shut down by the culler, by cause.");
+    // The host's factory owns the meter (one per name, so both counters share it).
+    private readonly Counter<long> _sessionsRemoved = meterFactory.Create(MeterName)
+        .CreateCounter<long>("sessions_expired", description: "Notebook sessions removed after their retention time without a kernel.");
+
+    private readonly Counter<long> _culled = meterFactory.Create(MeterName)
+        .CreateCounter<long>("kernels_culled", description: "Kernels shut down by the culler, by cause.");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -62,7 +67,7 @@ public sealed partial class KernelCuller(GatewayKernelRegistry kernels, IOptions
                 try
                 {
                     await kernels.ShutdownAsync(kernel, ct);
-                    s_culled.Add(1, new KeyValuePair<string, object?>("cause", cull.Reason.Contains("lifetime", StringComparison.Ordinal) ? "lifetime" : "idle"));
+                    _culled.Add(1, new KeyValuePair<string, object?>("cause", cull.Reason.Contains("lifetime", StringComparison.Ordinal) ? "lifetime" : "idle"));
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -96,7 +101,7 @@ public sealed partial class KernelCuller(GatewayKernelRegistry kernels, IOptions
                     await kernels.ShutdownAsync(dead, cancellationToken);
                 }
                 await kernels.EndWorkspaceAsync(session.WorkspaceKey, cancellationToken);
-                s_sessionsRemoved.Add(1);
+                _sessionsRemoved.Add(1);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

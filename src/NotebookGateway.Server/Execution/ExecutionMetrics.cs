@@ -1,12 +1,12 @@
 using System.Diagnostics.Metrics;
 using NotebookGateway.Kernels.Lifecycle;
-using NotebookGateway.Server.Kernels;
+using NotebookGateway.Kernels.Sandbox;
 
 namespace NotebookGateway.Server.Execution;
 
 /// <summary>
 /// Instruments of cell execution and of the running sandboxes (meter <see cref="MeterName"/>). Per-kernel gauges are
-/// read from the cgroup files at scrape time; the exporter's series cap bounds their cardinality.
+/// read from each kernel's container usage at scrape time; the exporter's series cap bounds their cardinality.
 /// </summary>
 public sealed class ExecutionMetrics : IDisposable
 {
@@ -16,13 +16,12 @@ public sealed class ExecutionMetrics : IDisposable
     private static readonly double[] DurationBuckets = [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600, 1800, 3600];
 
     private readonly Meter _meter;
-    private Func<IEnumerable<GatewayKernel>> _kernels = () => [];
-    private readonly ContainerCgroup _cgroup;
+    private Func<IEnumerable<IMeteredKernel>> _kernels = () => [];
 
-    public ExecutionMetrics(ContainerCgroup cgroup)
+    /// <param name="meterFactory">The host's (which owns the meter); a meter of its own without one (disposed with this).</param>
+    public ExecutionMetrics(IMeterFactory? meterFactory = null)
     {
-        _cgroup = cgroup;
-        _meter = new Meter(MeterName);
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         Executions = _meter.CreateCounter<long>("executions", description: "Completed cell executions by outcome (ok, error, aborted, timeout, refused).");
         Duration = _meter.CreateHistogram<double>("execution_duration", unit: "s", description: "From the kernel going busy on a cell until its execute_reply.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
@@ -47,7 +46,7 @@ public sealed class ExecutionMetrics : IDisposable
     public Counter<long> OutputTruncations { get; }
 
     /// <summary>Where the per-kernel instruments find the gateway's kernels (the registry's own list, set once by it).</summary>
-    public void Observe(Func<IEnumerable<GatewayKernel>> kernels) => _kernels = kernels;
+    public void Observe(Func<IEnumerable<IMeteredKernel>> kernels) => _kernels = kernels;
 
     public void Dispose() => _meter.Dispose();
 
@@ -56,21 +55,32 @@ public sealed class ExecutionMetrics : IDisposable
             .GroupBy(k => (k.Sandbox.Spec.Name, k.Owner))
             .Select(g => new Measurement<long>(g.Count(), new("kernel_name", g.Key.Name), new("user", g.Key.Owner)));
 
-    private IEnumerable<Measurement<long>> ObserveMemory() => PerKernel(_cgroup.MemoryBytes);
+    private IEnumerable<Measurement<long>> ObserveMemory() => PerKernel(usage => usage.ReadMemoryBytes());
 
-    private IEnumerable<Measurement<double>> ObserveCpu() => PerKernel(_cgroup.CpuSeconds);
+    private IEnumerable<Measurement<double>> ObserveCpu() => PerKernel(usage => usage.ReadCpu()?.Seconds);
 
-    private IEnumerable<Measurement<long>> ObservePidsLimitHits() => PerKernel(_cgroup.PidsLimitHits);
+    private IEnumerable<Measurement<long>> ObservePidsLimitHits() => PerKernel(usage => usage.ReadPidsLimitHits());
 
-    /// <summary>One measurement per running kernel whose container's cgroup answers <paramref name="read"/>.</summary>
-    private IEnumerable<Measurement<T>> PerKernel<T>(Func<string, T?> read) where T : struct
+    /// <summary>One measurement per running kernel whose container answers <paramref name="read"/>.</summary>
+    private IEnumerable<Measurement<T>> PerKernel<T>(Func<ContainerUsage, T?> read) where T : struct
     {
-        foreach (GatewayKernel kernel in _kernels())
+        foreach (IMeteredKernel kernel in _kernels())
         {
-            if (kernel.Sandbox.ContainerId is { } container && read(container) is { } value)
+            if (read(kernel.Sandbox.Usage) is { } value)
             {
                 yield return new Measurement<T>(value, new KeyValuePair<string, object?>("kernel_id", kernel.Id));
             }
         }
     }
+}
+
+/// <summary>A kernel as the per-kernel instruments see it (the registry's kernels are these).</summary>
+public interface IMeteredKernel
+{
+    string Id { get; }
+
+    /// <summary>The user the kernel belongs to.</summary>
+    string Owner { get; }
+
+    SandboxKernel Sandbox { get; }
 }

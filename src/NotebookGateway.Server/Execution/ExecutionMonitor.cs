@@ -6,7 +6,7 @@ using NotebookGateway.Jupyter.Messages;
 using NotebookGateway.Jupyter.Messages.IOPub;
 using NotebookGateway.Jupyter.Messages.Shell;
 using NotebookGateway.Server.Audit;
-using NotebookGateway.Server.Channels;
+using NotebookGateway.Server.Relay;
 
 namespace NotebookGateway.Server.Execution;
 
@@ -82,7 +82,7 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
             $"[execution refused: this kernel used its {Seconds(_options.CpuSecondsPerWindow)} of CPU time in the last {Seconds(_options.CpuWindowSeconds)}; try again in {wait:0} s]\n");
         Log.Refused(_services.Logger, _kernel.Id, _kernel.Owner);
         Complete(cell, "refused", "cpu", TimeSpan.Zero);
-        return ExecutionRefusal.Create(request, "ExecutionRefused", text);
+        return GatewayMessages.RefuseExecute(request, "ExecutionRefused", text, _services.Time);
     }
 
     public void OnRefused(JupyterMessage request, string limit) => Complete(NewCell(request), "refused", limit, TimeSpan.Zero);
@@ -175,9 +175,9 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
     {
         try
         {
-            if (_kernel.ContainerId() is { } container && _services.Cgroup.CpuSeconds(container) is { } seconds)
+            if (_kernel.Usage.ReadCpu() is { } sample)
             {
-                AddCpuSample(container, seconds);
+                AddCpuSample(sample.ContainerId, sample.Seconds);
             }
         }
         finally

@@ -1,4 +1,4 @@
-using NotebookGateway.Server.Channels;
+using NotebookGateway.Server.Relay;
 
 namespace NotebookGateway.Server.Execution;
 

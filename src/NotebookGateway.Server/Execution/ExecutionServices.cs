@@ -1,13 +1,13 @@
 using Microsoft.Extensions.Options;
+using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Server.Audit;
-using NotebookGateway.Server.Channels;
-using NotebookGateway.Server.Kernels;
+using NotebookGateway.Server.Relay;
 
 namespace NotebookGateway.Server.Execution;
 
-/// <summary>What every kernel's <see cref="ExecutionMonitor"/> shares: settings, clock, metrics, audit log, cgroup reader.</summary>
+/// <summary>What every kernel's <see cref="ExecutionMonitor"/> shares: settings, clock, metrics, audit log.</summary>
 public sealed class ExecutionServices(
-    IOptions<ExecutionOptions> options, TimeProvider time, ExecutionMetrics metrics, AuditLog audit, ContainerCgroup cgroup, ILogger<ExecutionMonitor> logger)
+    IOptions<ExecutionOptions> options, TimeProvider time, ExecutionMetrics metrics, AuditLog audit, ILogger<ExecutionMonitor> logger)
 {
     public ExecutionOptions Options { get; } = options.Value;
 
@@ -17,27 +17,28 @@ public sealed class ExecutionServices(
 
     public AuditLog Audit { get; } = audit;
 
-    public ContainerCgroup Cgroup { get; } = cgroup;
-
     public ILogger Logger { get; } = logger;
 
     /// <summary>The streaming-path limits of <paramref name="user"/>'s kernels.</summary>
     public ChannelOptions ChannelOptionsFor(string user, ChannelOptions defaults) => Options.ChannelOptionsFor(user, defaults);
 
-    /// <summary>A monitor for a new kernel; <paramref name="interrupt"/> and <paramref name="restart"/> act on that kernel.</summary>
-    public ExecutionMonitor CreateMonitor(GatewayKernel kernel, Func<Task> interrupt, Func<Task> restart) =>
-        new(new ExecutionTarget(kernel.Id, kernel.Owner, kernel.Sandbox.Spec.Name, () => kernel.Sandbox.ContainerId, kernel.Channels,
-            kernel.Sandbox.Envelope.CellTimeoutSeconds), Options, this, interrupt, restart);
+    /// <summary>
+    /// A monitor for a new kernel of <paramref name="owner"/>, relayed by <paramref name="channels"/>;
+    /// <paramref name="interrupt"/> and <paramref name="restart"/> act on that kernel (the registry above knows how).
+    /// </summary>
+    public ExecutionMonitor CreateMonitor(SandboxKernel sandbox, string owner, KernelChannels channels, Func<Task> interrupt, Func<Task> restart)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        return new(new ExecutionTarget(sandbox.Id, owner, sandbox.Spec.Name, sandbox.Usage, channels, sandbox.Envelope.CellTimeoutSeconds),
+            Options, this, interrupt, restart);
+    }
 }
 
 public static class ExecutionServiceCollectionExtensions
 {
-    /// <summary>Execution limits, their metrics and the audit log (sections <c>Execution</c> and <c>Audit</c>).</summary>
-    public static IServiceCollection AddExecutionLimits(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>Execution limits, their metrics and the audit log (options of sections <c>Execution</c> and <c>Audit</c>, bound by the host).</summary>
+    public static IServiceCollection AddExecutionLimits(this IServiceCollection services)
     {
-        services.AddOptions<ExecutionOptions>().Bind(configuration.GetSection(ExecutionOptions.Section));
-        services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.Section));
-        services.AddSingleton(new ContainerCgroup());
         services.AddSingleton<ExecutionMetrics>();
         services.AddSingleton<AuditLog>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using NotebookGateway.Jupyter.Messages;
 using NotebookGateway.Jupyter.WebSocket;
-using NotebookGateway.Server.Channels;
+using NotebookGateway.Server.Relay;
 
 namespace NotebookGateway.Server.Hubs;
 
@@ -36,16 +36,15 @@ public sealed class HubClientConnection : IClientConnection, IDisposable
         while (await WaitToReadAsync(session, linked.Token).ConfigureAwait(false))
         {
             // Checked before every read: after a close, what is left belongs to the stream that replaced this one.
-            while (!linked.IsCancellationRequested && session.Outbox.TryRead(out ChannelMessage message))
+            while (!linked.IsCancellationRequested && session.Outbox.TryRead(out ChannelMessage? message))
             {
                 yield return Encode(message);
             }
         }
     }
 
-    /// <summary>The JSON text /api/kernels/{id}/channels would send for this message.</summary>
-    public static string Encode(ChannelMessage message) =>
-        Encoding.UTF8.GetString(WebSocketMessageCodec.Encode(message.Message, message.Channel, WebSocketProtocol.Json).Payload.Span);
+    /// <summary>The JSON text /api/kernels/{id}/channels would send for this message (encoded once for every stream).</summary>
+    public static string Encode(ChannelMessage message) => message.EncodeJsonText();
 
     /// <summary>False when the stream should end; a cancellation is an end, not an error (SignalR would report one to the client).</summary>
     private static async Task<bool> WaitToReadAsync(ClientSession session, CancellationToken cancellationToken)

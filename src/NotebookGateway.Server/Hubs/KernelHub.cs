@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -13,10 +12,10 @@ using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Specs;
 using NotebookGateway.Server.Access;
 using NotebookGateway.Server.Api;
-using NotebookGateway.Server.Channels;
 using NotebookGateway.Server.Configuration;
 using NotebookGateway.Server.Kernels;
 using NotebookGateway.Server.RateLimiting;
+using NotebookGateway.Server.Relay;
 using NotebookGateway.Server.Security;
 
 namespace NotebookGateway.Server.Hubs;
@@ -35,14 +34,11 @@ public sealed partial class KernelHub(
     GatewayRateLimiter rateLimiter,
     IOptions<GatewayOptions> gatewayOptions,
     WebSocketMessageCodec codec,
+    HubMetrics metrics,
     ILogger<KernelHub> logger) : Hub
 {
     /// <summary>Longest accepted clientId and session path.</summary>
     public const int MaxIdLength = 256;
-
-    private static readonly Meter s_meter = new("NotebookGateway.Hub");
-    private static readonly UpDownCounter<long> s_connections = s_meter.CreateUpDownCounter<long>("hub_connections", description: "Open SignalR connections to the kernel hub.");
-    private static readonly UpDownCounter<long> s_streams = s_meter.CreateUpDownCounter<long>("hub_streams", description: "Subscribe streams currently attached to a client session.");
 
     /// <summary>Key of the connection's rate-limiter lease in <see cref="HubCallerContext.Items"/>.</summary>
     private static readonly object s_connectionLease = new();
@@ -55,7 +51,7 @@ public sealed partial class KernelHub(
             throw new HubException(limited.Message);
         }
         Context.Items[s_connectionLease] = lease;
-        s_connections.Add(1);
+        metrics.Connections.Add(1);
         return Task.CompletedTask;
     }
 
@@ -70,7 +66,7 @@ public sealed partial class KernelHub(
             return Task.CompletedTask; // refused in OnConnectedAsync: never counted
         }
         // Streams end with the connection; each one detaches its client session, which keeps buffering for a reconnect.
-        s_connections.Add(-1);
+        metrics.Connections.Add(-1);
         return Task.CompletedTask;
     }
 
@@ -134,7 +130,7 @@ public sealed partial class KernelHub(
         RequireClientId(clientId);
         using var connection = new HubClientConnection();
         ClientSession session = await kernel.Channels.AttachAsync(clientId, connection);
-        s_streams.Add(1);
+        metrics.Streams.Add(1);
         try
         {
             await foreach (string message in connection.ReadAsync(session, cancellationToken))
@@ -144,7 +140,7 @@ public sealed partial class KernelHub(
         }
         finally
         {
-            s_streams.Add(-1);
+            metrics.Streams.Add(-1);
             kernel.Channels.Detach(session, connection);
         }
     }

@@ -3,17 +3,18 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using NotebookGateway.Server.Channels;
+using NotebookGateway.Server.Relay;
 
 namespace NotebookGateway.Server.Hubs;
 
 /// <summary>Composition of the kernel hub: options, SignalR (JSON protocol) and the route.</summary>
 public static class KernelHubRegistration
 {
-    public static IServiceCollection AddKernelHub(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>SignalR with the hub's protocol and limits (options of section <c>Hub</c>, bound by the host).</summary>
+    public static IServiceCollection AddKernelHub(this IServiceCollection services)
     {
-        services.AddOptions<KernelHubOptions>().Bind(configuration.GetSection(KernelHubOptions.Section));
         services.AddSignalR();
+        services.AddSingleton<HubMetrics>();
         // JSON only, wrapped so that options arguments may be left out (see OptionalArgumentsHubProtocol).
         services.RemoveAll<IHubProtocol>();
         services.AddSingleton<IHubProtocol>(sp => new OptionalArgumentsHubProtocol(

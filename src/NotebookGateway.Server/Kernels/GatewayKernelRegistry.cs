@@ -1,13 +1,14 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using NotebookGateway.Jupyter.Messages;
 using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Specs;
 using NotebookGateway.Server.Access;
-using NotebookGateway.Server.Channels;
 using NotebookGateway.Server.Execution;
 using NotebookGateway.Server.Quotas;
 using NotebookGateway.Server.RateLimiting;
+using NotebookGateway.Server.Relay;
 
 namespace NotebookGateway.Server.Kernels;
 
@@ -91,7 +92,7 @@ public sealed partial class GatewayKernelRegistry : IDisposable
             throw;
         }
         var channels = new KernelChannels(sandbox.Id, _executions.ChannelOptionsFor(owner, _channelOptions), _time, _loggers.CreateLogger<KernelChannels>(),
-            new ExecuteRateGate(_rateLimiter, owner));
+            [new ExecuteRateGate(_rateLimiter, owner, _time)]);
         var kernel = new GatewayKernel(sandbox, channels, owner);
         AttachMonitor(kernel);
         _kernels[sandbox.Id] = kernel;
@@ -167,7 +168,7 @@ public sealed partial class GatewayKernelRegistry : IDisposable
 
     /// <summary>Execution limits for the kernel: a cell over a limit is interrupted, then the kernel restarted.</summary>
     private void AttachMonitor(GatewayKernel kernel) =>
-        kernel.Channels.Executions = _executions.CreateMonitor(kernel,
+        kernel.Channels.Executions = _executions.CreateMonitor(kernel.Sandbox, kernel.Owner, kernel.Channels,
             interrupt: () => InterruptAsync(kernel, CancellationToken.None),
             restart: () => RestartAsync(kernel, CancellationToken.None));
 
@@ -204,18 +205,18 @@ public sealed partial class GatewayKernelRegistry : IDisposable
                 case SandboxKernelState.Restarting:
                     kernel.Channels.Unbind();
                     kernel.Channels.Executions?.OnKernelReset();
-                    kernel.Channels.PublishLifecycleStatus("restarting");
+                    kernel.Channels.PublishLifecycleStatus(ExecutionStates.Restarting);
                     break;
                 case SandboxKernelState.Dead:
                     kernel.Channels.Unbind();
                     kernel.Channels.Executions?.OnKernelReset();
-                    kernel.Channels.PublishLifecycleStatus("dead");
+                    kernel.Channels.PublishLifecycleStatus(ExecutionStates.Dead);
                     Log.KernelDied(_logger, e.Kernel.Id, e.Reason ?? "unknown");
                     break;
                 case SandboxKernelState.Stopped:
                     if (Forget(kernel))
                     {
-                        _ = kernel.Channels.CloseAllAsync("the kernel stopped");
+                        _ = CloseChannelsAsync(kernel, "the kernel stopped"); // not awaited: handlers must not block
                     }
                     break;
             }
@@ -226,9 +227,25 @@ public sealed partial class GatewayKernelRegistry : IDisposable
         }
     }
 
+    /// <summary>Closes every transport of a kernel that went away; nobody awaits this, so a failure is logged here.</summary>
+    private async Task CloseChannelsAsync(GatewayKernel kernel, string reason)
+    {
+        try
+        {
+            await kernel.Channels.CloseAllAsync(reason).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.CloseFailed(_logger, kernel.Id, ex);
+        }
+    }
+
     private static partial class Log
     {
         [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Kernel `{KernelId}` died: {Reason}")]
         public static partial void KernelDied(ILogger logger, string kernelId, string reason);
+
+        [LoggerMessage(EventId = 3102, Level = LogLevel.Error, Message = "Kernel `{KernelId}`: closing its client connections failed")]
+        public static partial void CloseFailed(ILogger logger, string kernelId, Exception exception);
     }
 }

@@ -12,9 +12,13 @@ public static class ConsoleLogging
         string.Equals(configuration[FormatKey], "json", StringComparison.OrdinalIgnoreCase);
 
     public static IReadOnlyList<string> Validate(IConfiguration configuration) =>
-        configuration[FormatKey] is null or "" || configuration[FormatKey]!.ToLowerInvariant() is "simple" or "json"
+        Validate(configuration.GetSection(ConsoleLoggingOptions.Section).Get<ConsoleLoggingOptions>() ?? new ConsoleLoggingOptions());
+
+    /// <summary>The problems of the <c>Logging</c> section's gateway setting (<c>Format</c>).</summary>
+    public static IReadOnlyList<string> Validate(ConsoleLoggingOptions options) =>
+        options.Format is null or "" || options.Format.ToLowerInvariant() is "simple" or "json"
             ? []
-            : [$"{FormatKey} must be \"simple\" or \"json\" (it is \"{configuration[FormatKey]}\")."];
+            : [$"{FormatKey} must be \"simple\" or \"json\" (it is \"{options.Format}\")."];
 
     /// <summary>Replaces the console formatter when the format is json.</summary>
     public static void Apply(ILoggingBuilder logging, IConfiguration configuration)
@@ -31,4 +35,13 @@ public static class ConsoleLogging
             options.IncludeScopes = false;
         });
     }
+}
+
+/// <summary>The gateway's own key in the <c>Logging</c> section (the framework reads the rest, e.g. <c>LogLevel</c>).</summary>
+public sealed class ConsoleLoggingOptions
+{
+    public const string Section = "Logging";
+
+    /// <summary><c>simple</c> (default) or <c>json</c>.</summary>
+    public string? Format { get; set; }
 }

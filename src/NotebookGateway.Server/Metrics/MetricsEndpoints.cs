@@ -7,10 +7,9 @@ public static class MetricsEndpoints
 {
     public const string Path = "/metrics";
 
-    public static IServiceCollection AddGatewayMetrics(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>The exporter and the HTTP instruments (options of section <c>Metrics</c>, bound by the host).</summary>
+    public static IServiceCollection AddGatewayMetrics(this IServiceCollection services)
     {
-        // Validated with the other sections by Program before the host starts.
-        services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.Section));
         services.AddSingleton<PrometheusExporter>();
         services.AddSingleton(sp => new HttpMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         return services;

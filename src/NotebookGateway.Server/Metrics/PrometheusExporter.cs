@@ -31,17 +31,18 @@ public sealed class PrometheusExporter : IDisposable
     private readonly Lock _scrapeLock = new();
     private long _droppedSeries;
 
-    public PrometheusExporter(IOptions<MetricsOptions> options)
-        : this(options?.Value ?? new MetricsOptions())
+    public PrometheusExporter(IOptions<MetricsOptions> options, IMeterFactory? meterFactory = null)
+        : this(options?.Value ?? new MetricsOptions(), meterFactory)
     {
     }
 
-    public PrometheusExporter(MetricsOptions options)
+    /// <param name="meterFactory">Where the exporter's own meter comes from (the host's); a meter of its own without one.</param>
+    public PrometheusExporter(MetricsOptions options, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _prefixes = options.EffectiveMeterPrefixes;
-        _ownMeter = new Meter(OwnMeterName);
+        _ownMeter = meterFactory?.Create(OwnMeterName) ?? new Meter(OwnMeterName);
         _ownMeter.CreateObservableCounter("nbgw_metrics_series_dropped", () => Interlocked.Read(ref _droppedSeries),
             description: "Measurements dropped because their instrument already had the maximum number of tag sets.");
         _listener = new MeterListener
@@ -173,7 +174,7 @@ public sealed class PrometheusExporter : IDisposable
                 writer.Write("# HELP ");
                 writer.Write(family.Key);
                 writer.Write(' ');
-                writer.Write(EscapeHelp(help));
+                writer.Write(PrometheusText.EscapeHelp(help));
                 writer.Write('\n');
                 writer.Write("# TYPE ");
                 writer.Write(family.Key);
@@ -194,7 +195,7 @@ public sealed class PrometheusExporter : IDisposable
                     }
                     else
                     {
-                        WriteSample(writer, family.Key, s.Labels, s.Value);
+                        PrometheusText.WriteSample(writer, family.Key, s.Labels, s.Value);
                     }
                 }
             }
@@ -207,139 +208,12 @@ public sealed class PrometheusExporter : IDisposable
         for (int i = 0; i <= s.Bounds.Length; i++)
         {
             cumulative += s.BucketCounts[i];
-            string le = i < s.Bounds.Length ? FormatValue(s.Bounds[i]) : "+Inf";
+            string le = i < s.Bounds.Length ? PrometheusText.FormatValue(s.Bounds[i]) : "+Inf";
             string labels = s.Labels.Length == 0 ? $"le=\"{le}\"" : $"{s.Labels},le=\"{le}\"";
-            WriteSample(writer, name + "_bucket", labels, cumulative);
+            PrometheusText.WriteSample(writer, name + "_bucket", labels, cumulative);
         }
-        WriteSample(writer, name + "_sum", s.Labels, s.Value);
-        WriteSample(writer, name + "_count", s.Labels, cumulative);
-    }
-
-    private static void WriteSample(TextWriter writer, string name, string labels, double value)
-    {
-        writer.Write(name);
-        if (labels.Length > 0)
-        {
-            writer.Write('{');
-            writer.Write(labels);
-            writer.Write('}');
-        }
-        writer.Write(' ');
-        writer.Write(FormatValue(value));
-        writer.Write('\n');
-    }
-
-    public static string FormatValue(double value) => value switch
-    {
-        double.PositiveInfinity => "+Inf",
-        double.NegativeInfinity => "-Inf",
-        _ when double.IsNaN(value) => "NaN",
-        _ => value.ToString("R", CultureInfo.InvariantCulture),
-    };
-
-    /// <summary>A metric or label name: characters outside [a-zA-Z0-9_:] become '_', and a leading digit gets a '_' before it.</summary>
-    public static string SanitizeName(string name, bool allowColon = true)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        if (name.Length == 0)
-        {
-            return "_";
-        }
-        var result = new StringBuilder(name.Length + 1);
-        if (char.IsAsciiDigit(name[0]))
-        {
-            result.Append('_');
-        }
-        foreach (char c in name)
-        {
-            result.Append(char.IsAsciiLetterOrDigit(c) || c == '_' || (allowColon && c == ':') ? c : '_');
-        }
-        return result.ToString();
-    }
-
-    /// <summary>The exported family name of an instrument (without the histogram's _bucket/_sum/_count).</summary>
-    public static string ExportedNameOf(string instrumentName, string? unit, bool isCounter)
-    {
-        string name = SanitizeName(instrumentName);
-        string? suffix = unit switch
-        {
-            "s" => "seconds",
-            "ms" => "milliseconds",
-            "By" => "bytes",
-            _ => null,
-        };
-        if (suffix is not null && !name.EndsWith("_" + suffix, StringComparison.Ordinal))
-        {
-            name += "_" + suffix;
-        }
-        if (isCounter && !name.EndsWith("_total", StringComparison.Ordinal))
-        {
-            name += "_total";
-        }
-        return name;
-    }
-
-    public static string EscapeLabelValue(string value)
-    {
-        ArgumentNullException.ThrowIfNull(value);
-        if (value.AsSpan().IndexOfAny("\\\"\n") < 0)
-        {
-            return value;
-        }
-        return value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
-    }
-
-    private static string EscapeHelp(string help) =>
-        help.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
-
-    [ThreadStatic]
-    private static StringBuilder? t_labels;
-
-    [ThreadStatic]
-    private static KeyValuePair<string, object?>[]? t_sorted;
-
-    /// <summary>The label text of a tag set, sorted by name: the series key (one string per measurement with tags).</summary>
-    internal static string LabelsOf(ReadOnlySpan<KeyValuePair<string, object?>> tags)
-    {
-        if (tags.Length == 0)
-        {
-            return "";
-        }
-        KeyValuePair<string, object?>[] sorted = t_sorted is { } cached && cached.Length >= tags.Length ? cached : (t_sorted = new KeyValuePair<string, object?>[Math.Max(8, tags.Length)]);
-        tags.CopyTo(sorted);
-        // Insertion sort: tag sets are small, and this allocates nothing.
-        for (int i = 1; i < tags.Length; i++)
-        {
-            KeyValuePair<string, object?> item = sorted[i];
-            int j = i - 1;
-            while (j >= 0 && string.CompareOrdinal(sorted[j].Key, item.Key) > 0)
-            {
-                sorted[j + 1] = sorted[j];
-                j--;
-            }
-            sorted[j + 1] = item;
-        }
-        StringBuilder text = t_labels ??= new StringBuilder(128);
-        text.Clear();
-        for (int i = 0; i < tags.Length; i++)
-        {
-            if (i > 0)
-            {
-                text.Append(',');
-            }
-            text.Append(SanitizeName(sorted[i].Key, allowColon: false)).Append("=\"");
-            text.Append(EscapeLabelValue(sorted[i].Value switch
-            {
-                null => "",
-                string s => s,
-                bool b => b ? "true" : "false",
-                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-                object o => o.ToString() ?? "",
-            }));
-            text.Append('"');
-            sorted[i] = default;
-        }
-        return text.ToString();
+        PrometheusText.WriteSample(writer, name + "_sum", s.Labels, s.Value);
+        PrometheusText.WriteSample(writer, name + "_count", s.Labels, cumulative);
     }
 
     public void Dispose()
@@ -398,7 +272,7 @@ public sealed class PrometheusExporter : IDisposable
             Instrument = instrument;
             Kind = kind;
             _bounds = bounds;
-            ExportedName = ExportedNameOf(instrument.Name, instrument.Unit, kind is InstrumentKind.Counter or InstrumentKind.ObservableCounter);
+            ExportedName = PrometheusText.ExportedNameOf(instrument.Name, instrument.Unit, kind is InstrumentKind.Counter or InstrumentKind.ObservableCounter);
             PrometheusType = kind switch
             {
                 InstrumentKind.Counter or InstrumentKind.ObservableCounter => "counter",
@@ -417,7 +291,7 @@ public sealed class PrometheusExporter : IDisposable
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            Series? series = tags.Length == 0 ? Volatile.Read(ref _untagged) ?? GetOrAdd("") : GetOrAdd(LabelsOf(tags));
+            Series? series = tags.Length == 0 ? Volatile.Read(ref _untagged) ?? GetOrAdd("") : GetOrAdd(PrometheusText.LabelsOf(tags));
             if (series is null)
             {
                 return;

@@ -33,7 +33,7 @@ public sealed partial class KernelQuotas
                 : null;
             if (refusal is not null)
             {
-                s_rejections.Add(1, new KeyValuePair<string, object?>("kind", "workspace"));
+                _rejections.Add(1, new KeyValuePair<string, object?>("kind", "workspace"));
                 return refusal;
             }
             _workspaces[workspaceId] = (user, bytes);

@@ -10,9 +10,9 @@ namespace NotebookGateway.Server.Quotas;
 /// </summary>
 public sealed partial class KernelQuotas
 {
-    private static readonly Meter s_meter = new("NotebookGateway.Quotas");
-    private static readonly Counter<long> s_rejections = s_meter.CreateCounter<long>("quota_rejections", description: "Requests refused by a quota, by kind.");
+    public const string MeterName = "NotebookGateway.Quotas";
 
+    private readonly Counter<long> _rejections;
     private readonly QuotaOptions _options;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Usage> _byUser = new(StringComparer.Ordinal);
@@ -20,7 +20,13 @@ public sealed partial class KernelQuotas
     private readonly Dictionary<string, string> _sessions = new(StringComparer.Ordinal);
     private int _globalKernels;
 
-    public KernelQuotas(IOptions<QuotaOptions> options) => _options = options.Value;
+    /// <param name="meterFactory">Where <c>quota_rejections</c> lives (the host's; a meter of its own without one).</param>
+    public KernelQuotas(IOptions<QuotaOptions> options, IMeterFactory? meterFactory = null)
+    {
+        _options = options.Value;
+        Meter meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _rejections = meter.CreateCounter<long>("quota_rejections", description: "Requests refused by a quota, by kind.");
+    }
 
     /// <summary>Reserves a kernel slot; returns null, or the reason it is refused (naming the limit and the use).</summary>
     public string? TryReserveKernel(string reservationId, string user, int memoryMiB, double cpus)
@@ -37,7 +43,7 @@ public sealed partial class KernelQuotas
                 : null;
             if (refusal is not null)
             {
-                s_rejections.Add(1, new KeyValuePair<string, object?>("kind", "kernels"));
+                _rejections.Add(1, new KeyValuePair<string, object?>("kind", "kernels"));
                 return refusal;
             }
             usage.Kernels++;
@@ -73,7 +79,7 @@ public sealed partial class KernelQuotas
             Usage usage = UsageOf(user);
             if (Exceeds(limits.MaxSessions, usage.Sessions + 1))
             {
-                s_rejections.Add(1, new KeyValuePair<string, object?>("kind", "sessions"));
+                _rejections.Add(1, new KeyValuePair<string, object?>("kind", "sessions"));
                 return $"A limit of {limits.MaxSessions} notebook sessions per user is set and user '{user}' has {usage.Sessions}.";
             }
             usage.Sessions++;

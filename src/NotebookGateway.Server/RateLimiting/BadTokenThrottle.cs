@@ -15,12 +15,14 @@ public sealed partial class BadTokenThrottle : IDisposable
     private readonly RateLimitOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly RateLimitMetrics _metrics;
     private readonly PartitionedRateLimiter<IPAddress> _failures;
     private readonly ConcurrentDictionary<IPAddress, DateTimeOffset> _blockedUntil = new();
 
-    public BadTokenThrottle(IOptions<RateLimitOptions> options, TimeProvider time, ILogger<BadTokenThrottle> logger)
+    public BadTokenThrottle(IOptions<RateLimitOptions> options, TimeProvider time, ILogger<BadTokenThrottle> logger, RateLimitMetrics? metrics = null)
     {
         _options = options.Value;
+        _metrics = metrics ?? new RateLimitMetrics();
         _time = time;
         _logger = logger;
         _failures = PartitionedRateLimiter.Create<IPAddress, IPAddress>(address => _options.BadTokenAttempts > 0
@@ -48,7 +50,7 @@ public sealed partial class BadTokenThrottle : IDisposable
             _blockedUntil.TryRemove(new KeyValuePair<IPAddress, DateTimeOffset>(address, until));
             return null;
         }
-        GatewayRateLimiter.CountHit(RateLimitKinds.BadToken);
+        _metrics.CountHit(RateLimitKinds.BadToken);
         return new RateLimitRefusal(RateLimitKinds.BadToken,
             $"Too many requests with a wrong token from this address (more than {_options.BadTokenAttempts} in {_options.BadTokenWindowSeconds} s); retry after {Math.Max(1, (int)Math.Ceiling(left.TotalSeconds))} s.", left);
     }

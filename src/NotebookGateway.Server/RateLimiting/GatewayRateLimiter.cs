@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -7,22 +6,21 @@ namespace NotebookGateway.Server.RateLimiting;
 /// <summary>
 /// Per-user rate limits for kernel starts, execute requests and websocket connections, on System.Threading.RateLimiting
 /// token buckets partitioned by user (burst N, refilled at N per minute). Shared by every transport: the registry
-/// checks starts, <see cref="Channels.KernelChannels"/> checks executes, the websocket (and hub) endpoints check connections.
+/// checks starts, the relay checks executes, the websocket (and hub) endpoints check connections.
 /// </summary>
 public sealed class GatewayRateLimiter : IDisposable
 {
-    private static readonly Meter s_meter = new("NotebookGateway.RateLimits");
-    private static readonly Counter<long> s_hits = s_meter.CreateCounter<long>("rate_limit_hits", description: "Requests refused by a rate limit, by kind.");
-
     private readonly RateLimitOptions _options;
+    private readonly RateLimitMetrics _metrics;
     private readonly PartitionedRateLimiter<string> _starts;
     private readonly PartitionedRateLimiter<string> _executes;
     private readonly PartitionedRateLimiter<string> _webSockets;
     private readonly PartitionedRateLimiter<string> _openWebSockets;
 
-    public GatewayRateLimiter(IOptions<RateLimitOptions> options)
+    public GatewayRateLimiter(IOptions<RateLimitOptions> options, RateLimitMetrics? metrics = null)
     {
         _options = options.Value;
+        _metrics = metrics ?? new RateLimitMetrics();
         _starts = PerUserPerMinute(_options.KernelStartsPerMinuteOf);
         _executes = PerUserPerMinute(_options.ExecuteRequestsPerMinuteOf);
         _webSockets = PerUserPerMinute(_options.WebSocketConnectionsPerMinuteOf);
@@ -30,9 +28,6 @@ public sealed class GatewayRateLimiter : IDisposable
             ? RateLimitPartition.GetConcurrencyLimiter(user, _ => new ConcurrencyLimiterOptions { PermitLimit = limit, QueueLimit = 0 })
             : RateLimitPartition.GetNoLimiter(user));
     }
-
-    /// <summary>Records a refusal by another component (the bad-token throttle) in <c>rate_limit_hits</c>.</summary>
-    public static void CountHit(string kind) => s_hits.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
     /// <summary>Null when the user may start one more kernel now.</summary>
     public RateLimitRefusal? TryStartKernel(string user) =>
@@ -56,7 +51,7 @@ public sealed class GatewayRateLimiter : IDisposable
         if (!open.IsAcquired)
         {
             open.Dispose();
-            CountHit(RateLimitKinds.WebSocket);
+            _metrics.CountHit(RateLimitKinds.WebSocket);
             // There is no schedule for a concurrency limit: a few seconds is a polite guess.
             return new RateLimitRefusal(RateLimitKinds.WebSocket,
                 $"Rate limit exceeded: at most {_options.ConcurrentWebSocketsOf(user)} open websocket connections per user; user '{user}' has that many open.", TimeSpan.FromSeconds(5));
@@ -85,7 +80,7 @@ public sealed class GatewayRateLimiter : IDisposable
             })
             : RateLimitPartition.GetNoLimiter(user));
 
-    private static RateLimitRefusal? TryTake(PartitionedRateLimiter<string> limiter, string user, string kind, int limit, string what)
+    private RateLimitRefusal? TryTake(PartitionedRateLimiter<string> limiter, string user, string kind, int limit, string what)
     {
         using RateLimitLease lease = limiter.AttemptAcquire(user);
         if (lease.IsAcquired)
@@ -93,7 +88,7 @@ public sealed class GatewayRateLimiter : IDisposable
             return null;
         }
         TimeSpan retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan after) ? after : TimeSpan.FromSeconds(60.0 / limit);
-        CountHit(kind);
+        _metrics.CountHit(kind);
         return new RateLimitRefusal(kind,
             $"Rate limit exceeded: at most {limit} {what} per minute per user (user '{user}'); retry after {Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))} s.", retryAfter);
     }

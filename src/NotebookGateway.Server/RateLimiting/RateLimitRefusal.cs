@@ -1,6 +1,3 @@
-using System.Globalization;
-using NotebookGateway.Server.Api;
-
 namespace NotebookGateway.Server.RateLimiting;
 
 /// <summary>Kinds of <c>rate_limit_hits</c>.</summary>
@@ -17,18 +14,6 @@ public sealed record RateLimitRefusal(string Kind, string Message, TimeSpan Retr
 {
     /// <summary>Whole seconds for the Retry-After header (at least 1).</summary>
     public int RetryAfterSeconds => Math.Max(1, (int)Math.Ceiling(RetryAfter.TotalSeconds));
-
-    /// <summary>429 with Retry-After and the usual <c>{reason, message}</c> body.</summary>
-    public IResult ToResult() => new TooManyRequests(this);
-
-    private sealed class TooManyRequests(RateLimitRefusal refusal) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.Headers.RetryAfter = refusal.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-            return JsonErrors.Create(StatusCodes.Status429TooManyRequests, "Too Many Requests", refusal.Message).ExecuteAsync(httpContext);
-        }
-    }
 }
 
 /// <summary>A rate limit refused the request; nothing was done (shown as a 429 with Retry-After).</summary>

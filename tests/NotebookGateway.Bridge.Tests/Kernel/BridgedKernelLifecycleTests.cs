@@ -110,7 +110,7 @@ public sealed class BridgedKernelLifecycleTests(BridgeFixture fixture, ITestOutp
         ToolDriver tool = Driver();
         (string kernel, int bridge) = await StartAndFindAsync(tool);
 
-        LibC.Kill(bridge, LibC.SIGTERM);
+        TestLibC.Kill(bridge, TestLibC.SIGTERM);
         TimeSpan gone = await fixture.WaitForKernelsAsync(k => !k.Contains(kernel), Timeouts.Short, "the kernel deleted on SIGTERM");
 
         Assert.True(gone < TimeSpan.FromSeconds(BridgeFixture.LeaseSeconds), $"deleted only after {gone}: by the lease, not by the bridge");

@@ -27,7 +27,7 @@ public sealed class KernelSpecInstallTests(BridgeFixture fixture, ITestOutputHel
         Assert.Equal("python", bridged["spec"]!["language"]!.GetValue<string>());
         string directory = bridged["resource_dir"]!.GetValue<string>();
         byte[] logo = await File.ReadAllBytesAsync(Path.Combine(directory, "logo-64x64.png"));
-        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(TestRepository.Root, "kernelspecs", "python3", "logo-64x64.png")), logo);
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "kernelspecs", "python3", "logo-64x64.png")), logo);
 
         string[] argv = bridged["spec"]!["argv"]!.AsArray().Select(a => a!.GetValue<string>()).ToArray();
         Assert.Contains("{connection_file}", argv);
@@ -86,7 +86,7 @@ public sealed class KernelSpecInstallTests(BridgeFixture fixture, ITestOutputHel
     [Fact]
     public async Task PublishedBridge_FromSetup_InstallsSpecsThatNameItself()
     {
-        string published = Path.Combine(TestRepository.Root, "artifacts", "bridge", "NotebookGateway.Bridge.dll");
+        string published = Path.Combine(RepositoryPaths.Root, "artifacts", "bridge", "NotebookGateway.Bridge.dll");
         Assert.True(File.Exists(published), $"The published bridge is missing ({published}): run bash scripts/setup.sh");
         string prefix = fixture.Environment.Combine("published-prefix");
 

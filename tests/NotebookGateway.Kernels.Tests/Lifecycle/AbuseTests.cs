@@ -1,8 +1,6 @@
 using System.Net.Sockets;
 using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Security;
-using NotebookGateway.Kernels.Tests.Support;
-using NotebookGateway.Testing;
 
 namespace NotebookGateway.Kernels.Tests.Lifecycle;
 

@@ -1,5 +1,4 @@
 using NotebookGateway.Kernels.Lifecycle;
-using NotebookGateway.Kernels.Tests.Support;
 
 namespace NotebookGateway.Kernels.Tests.Lifecycle;
 

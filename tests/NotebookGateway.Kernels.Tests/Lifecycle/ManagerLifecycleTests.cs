@@ -3,8 +3,6 @@ using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Sandbox;
 using NotebookGateway.Kernels.Security;
 using NotebookGateway.Kernels.Specs;
-using NotebookGateway.Kernels.Tests.Support;
-using NotebookGateway.Testing;
 
 namespace NotebookGateway.Kernels.Tests.Lifecycle;
 

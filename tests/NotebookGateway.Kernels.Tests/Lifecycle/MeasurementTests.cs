@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using NotebookGateway.Jupyter.Client;
 using NotebookGateway.Kernels.Lifecycle;
-using NotebookGateway.Kernels.Tests.Support;
-using NotebookGateway.Testing;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Kernels.Tests.Lifecycle;

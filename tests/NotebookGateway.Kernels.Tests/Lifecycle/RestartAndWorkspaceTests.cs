@@ -1,7 +1,5 @@
 using NotebookGateway.Jupyter.Client;
 using NotebookGateway.Kernels.Lifecycle;
-using NotebookGateway.Kernels.Tests.Support;
-using NotebookGateway.Testing;
 
 namespace NotebookGateway.Kernels.Tests.Lifecycle;
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using NotebookGateway.Kernels.Options;
-using NotebookGateway.Kernels.Tests.Support;
 
 namespace NotebookGateway.Kernels.Tests.Options;
 

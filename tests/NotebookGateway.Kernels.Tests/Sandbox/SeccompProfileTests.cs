@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using NotebookGateway.Kernels.Sandbox;
-using NotebookGateway.Kernels.Tests.Support;
 
 namespace NotebookGateway.Kernels.Tests.Sandbox;
 

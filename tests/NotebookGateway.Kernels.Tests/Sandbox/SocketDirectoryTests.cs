@@ -5,8 +5,6 @@ using NotebookGateway.Jupyter.Messages;
 using NotebookGateway.Kernels.Options;
 using NotebookGateway.Kernels.Sandbox;
 using NotebookGateway.Kernels.Security;
-using NotebookGateway.Kernels.Tests.Support;
-using NotebookGateway.Testing;
 
 namespace NotebookGateway.Kernels.Tests.Sandbox;
 

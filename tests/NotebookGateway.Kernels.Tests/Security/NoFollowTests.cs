@@ -1,6 +1,4 @@
 using NotebookGateway.Kernels.Security;
-using NotebookGateway.Kernels.Tests.Support;
-using NotebookGateway.Testing;
 
 namespace NotebookGateway.Kernels.Tests.Security;
 

@@ -4,8 +4,6 @@ using NotebookGateway.Docker.Models;
 using NotebookGateway.Jupyter.Connection;
 using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Sandbox;
-using NotebookGateway.Kernels.Tests.Support;
-using NotebookGateway.Testing;
 
 namespace NotebookGateway.Kernels.Tests.Security;
 

@@ -2,7 +2,6 @@ using System.Text;
 using NotebookGateway.Jupyter.Client;
 using NotebookGateway.Kernels.Options;
 using NotebookGateway.Kernels.Specs;
-using NotebookGateway.Kernels.Tests.Support;
 
 namespace NotebookGateway.Kernels.Tests.Specs;
 

@@ -10,7 +10,6 @@ using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Options;
 using NotebookGateway.Kernels.Sandbox;
 using NotebookGateway.Kernels.Specs;
-using NotebookGateway.Testing;
 using NotebookGateway.Zmq;
 using MsOptions = Microsoft.Extensions.Options.Options;
 
@@ -175,7 +174,7 @@ public sealed class SandboxEnvironment : IAsyncLifetime
     {
         var options = MsOptions.Create(CreateOptions(ownerSuffix, configure));
         var catalog = new KernelSpecCatalog(Docker, options, Logs.CreateLogger<KernelSpecCatalog>());
-        var manager = new SandboxKernelManager(Docker, Zmq, catalog, options, Logs);
+        var manager = SandboxKernelManagerFactory.Create(Docker, Zmq, catalog, options, Logs);
         lock (_managers)
         {
             _managers.Add(manager);

@@ -2,9 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NotebookGateway.Kernels.Options;
 using NotebookGateway.Kernels.Sandbox;
 using NotebookGateway.Kernels.Security;
-using NotebookGateway.Kernels.Tests.Support;
 using NotebookGateway.Kernels.Workspaces;
-using NotebookGateway.Testing;
 
 namespace NotebookGateway.Kernels.Tests.Workspaces;
 

@@ -1,6 +1,5 @@
 using NotebookGateway.Kernels.Options;
 using NotebookGateway.Kernels.Workspaces;
-using NotebookGateway.Testing;
 
 namespace NotebookGateway.Kernels.Tests.Workspaces;
 

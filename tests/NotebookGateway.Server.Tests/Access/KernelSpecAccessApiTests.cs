@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Access;
@@ -16,11 +15,11 @@ public sealed class KernelSpecAccessApiTests(LimitsAndAccessGatewayFixture fixtu
     {
         using HttpClient denied = ClientOf("denied");
 
-        RestResponse kernel = await GatewayRest.SendAsync(denied, HttpMethod.Post, Gateway.Url("api/kernels"), """{"name":"python3"}""", timeout: Timeouts.KernelStart);
+        RestResponse kernel = await GatewayRest.SendAsync(denied, HttpMethod.Post, Gateway.Url("api/kernels"), """{"name":"python3"}""", timeout: TestTimeouts.KernelStart);
         JsonObject error = GatewayRest.ExpectJsonError(kernel, HttpStatusCode.Forbidden, "Forbidden");
         Assert.Equal("User 'denied' is not authorized to start kernel spec 'python3' (denied by group 'restricted').", error["message"]!.GetValue<string>());
 
-        RestResponse session = await GatewayRest.SendAsync(denied, HttpMethod.Post, Gateway.Url("api/sessions"), """{"path":"d.ipynb","kernel":{"name":"python3"}}""", timeout: Timeouts.KernelStart);
+        RestResponse session = await GatewayRest.SendAsync(denied, HttpMethod.Post, Gateway.Url("api/sessions"), """{"path":"d.ipynb","kernel":{"name":"python3"}}""", timeout: TestTimeouts.KernelStart);
         Assert.Contains("'python3'", GatewayRest.ExpectJsonError(session, HttpStatusCode.Forbidden, "Forbidden")["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal("[]", (await GatewayRest.SendAsync(denied, HttpMethod.Get, Gateway.Url("api/sessions"))).Body);
 
@@ -38,7 +37,7 @@ public sealed class KernelSpecAccessApiTests(LimitsAndAccessGatewayFixture fixtu
     {
         using HttpClient contradicted = ClientOf("contradicted");
 
-        RestResponse kernel = await GatewayRest.SendAsync(contradicted, HttpMethod.Post, Gateway.Url("api/kernels"), """{"name":"python3"}""", timeout: Timeouts.KernelStart);
+        RestResponse kernel = await GatewayRest.SendAsync(contradicted, HttpMethod.Post, Gateway.Url("api/kernels"), """{"name":"python3"}""", timeout: TestTimeouts.KernelStart);
 
         Assert.Contains("denied by group 'restricted'", GatewayRest.ExpectJsonError(kernel, HttpStatusCode.Forbidden)["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
@@ -47,7 +46,7 @@ public sealed class KernelSpecAccessApiTests(LimitsAndAccessGatewayFixture fixtu
     public async Task NonEmptyAllowList_RefusesOtherSpecs_AndAGroupCanGrantOne()
     {
         using HttpClient narrow = ClientOf("narrow");
-        RestResponse refused = await GatewayRest.SendAsync(narrow, HttpMethod.Post, Gateway.Url("api/kernels"), "{}", timeout: Timeouts.KernelStart);
+        RestResponse refused = await GatewayRest.SendAsync(narrow, HttpMethod.Post, Gateway.Url("api/kernels"), "{}", timeout: TestTimeouts.KernelStart);
         Assert.Contains("not in the allow list of group 'narrow'", GatewayRest.ExpectJsonError(refused, HttpStatusCode.Forbidden)["message"]!.GetValue<string>(), StringComparison.Ordinal);
 
         // Same narrow group, plus staff, whose allow list names python3.
@@ -55,7 +54,7 @@ public sealed class KernelSpecAccessApiTests(LimitsAndAccessGatewayFixture fixtu
         JsonObject specs = (JsonObject)(await GatewayRest.SendAsync(granted, HttpMethod.Get, Gateway.Url("api/kernelspecs"))).Json!;
         Assert.True(((JsonObject)specs["kernelspecs"]!).ContainsKey("python3"), specs.ToJsonString());
         Assert.Equal("python3", specs["default"]!.GetValue<string>());
-        RestResponse started = await GatewayRest.SendAsync(granted, HttpMethod.Post, Gateway.Url("api/kernels"), """{"name":"python3"}""", timeout: Timeouts.KernelStart);
+        RestResponse started = await GatewayRest.SendAsync(granted, HttpMethod.Post, Gateway.Url("api/kernels"), """{"name":"python3"}""", timeout: TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(started, HttpStatusCode.Created, Gateway);
         await GatewayRest.SendAsync(granted, HttpMethod.Delete, Gateway.Url($"api/kernels/{started.Json!["id"]!.GetValue<string>()}"));
     }

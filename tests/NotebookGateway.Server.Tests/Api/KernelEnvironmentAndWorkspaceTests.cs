@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Api;
@@ -67,7 +66,7 @@ public sealed class KernelEnvironmentAndWorkspaceTests(DefaultGatewayFixture fix
     public async Task Session_FilesSurviveAKernelRestart()
     {
         RestResponse created = await GatewayRest.PostAsync(Gateway, "api/sessions",
-            $$$"""{"path":"restart-{{{Guid.NewGuid():N}}}.ipynb","type":"notebook","kernel":{"name":"python3"}}""", Timeouts.KernelStart);
+            $$$"""{"path":"restart-{{{Guid.NewGuid():N}}}.ipynb","type":"notebook","kernel":{"name":"python3"}}""", TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(created, HttpStatusCode.Created, Gateway);
         string sessionId = created.Json!["id"]!.GetValue<string>();
         string kernelId = created.Json["kernel"]!["id"]!.GetValue<string>();
@@ -75,7 +74,7 @@ public sealed class KernelEnvironmentAndWorkspaceTests(DefaultGatewayFixture fix
         {
             await (await ConnectAsync(kernelId)).ExecuteAsync("open('notes.txt', 'w').write('kept')");
 
-            GatewayRest.ExpectStatus(await GatewayRest.PostAsync(Gateway, $"api/kernels/{kernelId}/restart", null, Timeouts.KernelStart), HttpStatusCode.OK, Gateway);
+            GatewayRest.ExpectStatus(await GatewayRest.PostAsync(Gateway, $"api/kernels/{kernelId}/restart", null, TestTimeouts.KernelStart), HttpStatusCode.OK, Gateway);
 
             ExecuteResult after = await (await ConnectAsync(kernelId)).ExecuteAsync("import os\nprint(open('notes.txt').read(), os.getcwd())");
             Assert.StartsWith("kept /home/sandbox/work", after.Stdout, StringComparison.Ordinal);
@@ -105,7 +104,7 @@ public sealed class KernelEnvironmentAndWorkspaceTests(DefaultGatewayFixture fix
 
     private async Task<string> PostKernelAsync(string body)
     {
-        RestResponse response = await GatewayRest.PostAsync(Gateway, "api/kernels", body, Timeouts.KernelStart);
+        RestResponse response = await GatewayRest.PostAsync(Gateway, "api/kernels", body, TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(response, HttpStatusCode.Created, Gateway);
         string id = response.Json!["id"]!.GetValue<string>();
         DeleteAfterTest(id);

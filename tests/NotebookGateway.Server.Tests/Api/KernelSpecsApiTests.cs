@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Api;
@@ -52,7 +51,7 @@ public sealed class KernelSpecsApiTests(DefaultGatewayFixture fixture, ITestOutp
     public async Task Kernelspec_logo_is_served_as_png_and_unknown_spec_files_are_404()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, Gateway.Url("kernelspecs/python3/logo-64x64.png"));
-        using var cts = new CancellationTokenSource(Timeouts.Short);
+        using var cts = new CancellationTokenSource(TestTimeouts.Reply);
         using HttpResponseMessage response = await Gateway.Http.SendAsync(request, cts.Token);
         byte[] body = await response.Content.ReadAsByteArrayAsync(cts.Token);
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"logo: {(int)response.StatusCode}\n{Gateway.RecentOutput()}");

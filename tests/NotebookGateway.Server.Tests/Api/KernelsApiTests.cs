@@ -4,7 +4,6 @@ using NotebookGateway.Docker;
 using NotebookGateway.Docker.Containers;
 using NotebookGateway.Docker.Models;
 using NotebookGateway.Kernels.Sandbox;
-using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Api;
@@ -16,7 +15,7 @@ public sealed class KernelsApiTests(DefaultGatewayFixture fixture, ITestOutputHe
     [Fact]
     public async Task Post_with_an_empty_object_returns_201_location_and_a_fresh_kernel_model()
     {
-        RestResponse response = await GatewayRest.PostAsync(Gateway, "api/kernels", "{}", Timeouts.KernelStart);
+        RestResponse response = await GatewayRest.PostAsync(Gateway, "api/kernels", "{}", TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(response, HttpStatusCode.Created, Gateway);
         JsonObject model = KernelModel.Check(response.Json);
         string id = model["id"]!.GetValue<string>();
@@ -33,7 +32,7 @@ public sealed class KernelsApiTests(DefaultGatewayFixture fixture, ITestOutputHe
     public async Task Post_with_an_empty_body_starts_the_default_kernel()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, Gateway.Url("api/kernels"));
-        RestResponse response = await GatewayRest.SendAsync(Gateway.Http, request, Timeouts.KernelStart);
+        RestResponse response = await GatewayRest.SendAsync(Gateway.Http, request, TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(response, HttpStatusCode.Created, Gateway);
         JsonObject model = KernelModel.Check(response.Json);
         DeleteAfterTest(model["id"]!.GetValue<string>());
@@ -97,7 +96,7 @@ public sealed class KernelsApiTests(DefaultGatewayFixture fixture, ITestOutputHe
         {
             var left = await ContainersOfAsync(docker, id);
             return (left.Count == 0, string.Join(", ", left.Select(c => $"{c.Id[..12]} {c.State}")));
-        }, Timeouts.Short, $"containers of kernel {id} removed after DELETE");
+        }, TestTimeouts.Reply, $"containers of kernel {id} removed after DELETE");
     }
 
     [Theory]
@@ -117,7 +116,7 @@ public sealed class KernelsApiTests(DefaultGatewayFixture fixture, ITestOutputHe
         string id = await StartKernelAsync();
         KernelSocket socket = await ConnectAsync(id);
         Task<RestResponse>? interrupt = null;
-        ExecuteResult result = await socket.ExecuteAsync("import time\nprint('sleeping', flush=True)\ntime.sleep(30)", Timeouts.Step, onIOPub: frame =>
+        ExecuteResult result = await socket.ExecuteAsync("import time\nprint('sleeping', flush=True)\ntime.sleep(30)", TestTimeouts.Step, onIOPub: frame =>
         {
             // Its output: the cell is in user code now (a SIGINT just after execute_input can be swallowed by IPython).
             if (frame.MsgType == "stream" && interrupt is null)
@@ -140,13 +139,13 @@ public sealed class KernelsApiTests(DefaultGatewayFixture fixture, ITestOutputHe
         KernelSocket before = await ConnectAsync(id);
         Assert.Equal("ok", (await before.ExecuteAsync("defined_before_restart = 42")).Status);
 
-        RestResponse restart = await GatewayRest.PostAsync(Gateway, $"api/kernels/{id}/restart", null, Timeouts.KernelStart);
+        RestResponse restart = await GatewayRest.PostAsync(Gateway, $"api/kernels/{id}/restart", null, TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(restart, HttpStatusCode.OK, Gateway);
         KernelModel.Check(restart.Json, id);
 
         // 200 means the new kernel already answered kernel_info: a fresh connection gets its reply at once.
         KernelSocket after = await ConnectAsync(id, ready: false);
-        await after.KernelInfoAsync(Timeouts.Short);
+        await after.KernelInfoAsync(TestTimeouts.Reply);
         ExecuteResult result = await after.ExecuteAsync("defined_before_restart");
         Assert.True(result.Status == "error", $"the variable survived the restart:\n{result}");
         Assert.Equal("NameError", result.Reply.ContentText("ename"));
@@ -166,7 +165,7 @@ public sealed class KernelsApiTests(DefaultGatewayFixture fixture, ITestOutputHe
 
     private async Task<IReadOnlyList<ContainerSummary>> ContainersOfAsync(DockerClient docker, string kernelId)
     {
-        using var timeout = new CancellationTokenSource(Timeouts.Short);
+        using var timeout = new CancellationTokenSource(TestTimeouts.Reply);
         return await docker.Containers.ListAsync(new ContainerListParameters
         {
             All = true,

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Api;
@@ -21,7 +20,7 @@ public sealed class ListingTests(ListingGatewayFixture fixture, ITestOutputHelpe
     [Fact]
     public async Task Kernel_and_session_lists_show_what_was_started()
     {
-        RestResponse created = await GatewayRest.PostAsync(Gateway, "api/sessions", SessionsApiTests.SessionBody($"listed-{Guid.NewGuid():N}.ipynb"), Timeouts.KernelStart);
+        RestResponse created = await GatewayRest.PostAsync(Gateway, "api/sessions", SessionsApiTests.SessionBody($"listed-{Guid.NewGuid():N}.ipynb"), TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(created, HttpStatusCode.Created, Gateway);
         string sessionId = created.Json!["id"]!.GetValue<string>();
         string kernelId = created.Json!["kernel"]!["id"]!.GetValue<string>();

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Api;
@@ -22,7 +21,7 @@ public sealed class SessionsApiTests(DefaultGatewayFixture fixture, ITestOutputH
     public async Task Post_returns_201_with_location_and_the_same_path_returns_the_same_session()
     {
         string path = $"sessions-{Guid.NewGuid():N}.ipynb";
-        RestResponse created = await GatewayRest.PostAsync(Gateway, "api/sessions", SessionBody(path), Timeouts.KernelStart);
+        RestResponse created = await GatewayRest.PostAsync(Gateway, "api/sessions", SessionBody(path), TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(created, HttpStatusCode.Created, Gateway);
         JsonObject session = Assert.IsType<JsonObject>(created.Json);
         string? id = session["id"]?.GetValue<string>();
@@ -41,7 +40,7 @@ public sealed class SessionsApiTests(DefaultGatewayFixture fixture, ITestOutputH
         Assert.Equal(id, fetched.Json?["id"]?.GetValue<string>());
         Assert.Equal(kernelId, fetched.Json?["kernel"]?["id"]?.GetValue<string>());
 
-        RestResponse again = await GatewayRest.PostAsync(Gateway, "api/sessions", SessionBody(path), Timeouts.KernelStart);
+        RestResponse again = await GatewayRest.PostAsync(Gateway, "api/sessions", SessionBody(path), TestTimeouts.KernelStart);
         Assert.True((int)again.Status is >= 200 and < 300, $"the same path again: {again}");
         Assert.Equal(id, again.Json?["id"]?.GetValue<string>());
         Assert.Equal(kernelId, again.Json?["kernel"]?["id"]?.GetValue<string>());
@@ -79,7 +78,7 @@ public sealed class SessionsApiTests(DefaultGatewayFixture fixture, ITestOutputH
     [Fact]
     public async Task Delete_returns_204_deletes_the_kernel_and_later_gets_are_404()
     {
-        RestResponse created = await GatewayRest.PostAsync(Gateway, "api/sessions", SessionBody($"delete-{Guid.NewGuid():N}.ipynb"), Timeouts.KernelStart);
+        RestResponse created = await GatewayRest.PostAsync(Gateway, "api/sessions", SessionBody($"delete-{Guid.NewGuid():N}.ipynb"), TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(created, HttpStatusCode.Created, Gateway);
         string id = created.Json!["id"]!.GetValue<string>();
         string kernelId = created.Json!["kernel"]!["id"]!.GetValue<string>();

@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using NotebookGateway.Server.Tests.Support;
-using NotebookGateway.Testing;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Clients;
@@ -56,8 +54,8 @@ public sealed class NotebookGatewayClientTests(ListingGatewayFixture fixture, IT
             $"--gateway-url={gatewayUrl}",
             $"--GatewayClient.auth_token={Gateway.Token}",
             // A first kernel start runs the sandbox self-test.
-            $"--GatewayClient.request_timeout={Timeouts.KernelStart.TotalSeconds:0}",
-            $"--GatewayClient.connect_timeout={Timeouts.KernelStart.TotalSeconds:0}",
+            $"--GatewayClient.request_timeout={TestTimeouts.KernelStart.TotalSeconds:0}",
+            $"--GatewayClient.connect_timeout={TestTimeouts.KernelStart.TotalSeconds:0}",
             .. tokenArguments(token),
         ];
         var environment = new Dictionary<string, string>
@@ -74,7 +72,7 @@ public sealed class NotebookGatewayClientTests(ListingGatewayFixture fixture, IT
         await using ExternalProcess server = ExternalProcess.Start(Python, arguments, directory.Path, environment, SetupHint);
         try
         {
-            await server.WaitForLineAsync(line => line.Contains($"http://127.0.0.1:{port}/", StringComparison.Ordinal), Timeouts.Step, $"{module} listening");
+            await server.WaitForLineAsync(line => line.Contains($"http://127.0.0.1:{port}/", StringComparison.Ordinal), TestTimeouts.Step, $"{module} listening");
             await ExerciseAsync(port, token, offerV1);
         }
         finally
@@ -91,7 +89,7 @@ public sealed class NotebookGatewayClientTests(ListingGatewayFixture fixture, IT
 
         // Start a kernel through the Jupyter server; it asks our gateway for it.
         RestResponse started = await GatewayRest.SendAsync(client, HttpMethod.Post, new Uri(baseUri, "api/kernels"), """{"name":"python3"}""",
-            timeout: Timeouts.KernelStart + Timeouts.Short);
+            timeout: TestTimeouts.KernelStart + TestTimeouts.Reply);
         GatewayRest.ExpectStatus(started, HttpStatusCode.Created, Gateway);
         string kernelId = started.Json!["id"]!.GetValue<string>();
         DeleteAfterTest(kernelId);
@@ -107,7 +105,7 @@ public sealed class NotebookGatewayClientTests(ListingGatewayFixture fixture, IT
 
         // jupyter_server 1.23 opens its upstream connection in a callback scheduled after the handshake and drops
         // what the client sends before that (GatewayWebSocketClient.on_open/on_message), so ask until answered.
-        ReceivedFrame info = await socket.KernelInfoResendingAsync(Timeouts.KernelStart, TimeSpan.FromSeconds(3));
+        ReceivedFrame info = await socket.KernelInfoResendingAsync(TestTimeouts.KernelStart, TimeSpan.FromSeconds(3));
         Assert.Equal("ok", info.ContentText("status"));
         ExecuteResult result = await socket.ExecuteAsync("print(6*7)");
         Assert.Equal("ok", result.Status);
@@ -120,7 +118,7 @@ public sealed class NotebookGatewayClientTests(ListingGatewayFixture fixture, IT
         {
             RestResponse model = await GatewayRest.GetAsync(Gateway, $"api/kernels/{kernelId}");
             return (model.Status == HttpStatusCode.NotFound, model.ToString());
-        }, Timeouts.Short, "kernel gone from the gateway after DELETE through the Jupyter server");
+        }, TestTimeouts.Reply, "kernel gone from the gateway after DELETE through the Jupyter server");
     }
 
     private static int FreePort()

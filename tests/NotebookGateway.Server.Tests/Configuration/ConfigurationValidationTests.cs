@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using NotebookGateway.Server.Tests.Support;
 
 namespace NotebookGateway.Server.Tests.Configuration;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Culling;
@@ -12,7 +11,7 @@ public sealed class CullingEndToEndTests(CullingGatewayFixture fixture, ITestOut
     [Fact]
     public async Task IdleKernel_PolledButUnused_IsCulledWithinTimeoutPlusInterval()
     {
-        RestResponse created = await GatewayRest.PostAsync(Gateway, "api/kernels", "{}", Timeouts.KernelStart);
+        RestResponse created = await GatewayRest.PostAsync(Gateway, "api/kernels", "{}", TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(created, HttpStatusCode.Created, Gateway);
         string id = created.Json!["id"]!.GetValue<string>();
         DeleteAfterTest(id);
@@ -40,6 +39,6 @@ public sealed class CullingEndToEndTests(CullingGatewayFixture fixture, ITestOut
             TimeSpan.FromSeconds(30), "the culling notice");
 
         Assert.Contains("idle for", notice.ContentText("text"), StringComparison.Ordinal);
-        Assert.True(await socket.WaitForCloseAsync(Timeouts.Step), "the socket stayed open after the kernel was culled");
+        Assert.True(await socket.WaitForCloseAsync(TestTimeouts.Step), "the socket stayed open after the kernel was culled");
     }
 }

@@ -1,5 +1,4 @@
 using NotebookGateway.Server.Culling;
-using NotebookGateway.Testing;
 
 namespace NotebookGateway.Server.Tests.Culling;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Execution;
@@ -14,7 +13,7 @@ public sealed class CpuLimitTests(CpuLimitGatewayFixture fixture, ITestOutputHel
         KernelSocket socket = await ConnectAsync(await StartKernelAsync());
         var clock = Stopwatch.StartNew();
 
-        ExecuteResult loop = await socket.ExecuteAsync("while True: pass", Timeouts.Step);
+        ExecuteResult loop = await socket.ExecuteAsync("while True: pass", TestTimeouts.Step);
 
         Assert.Equal("KeyboardInterrupt", loop.ErrorName);
         ReceivedFrame stopped = Assert.Single(loop.IOPub, f => f.MsgType == "stream" && f.ContentText("name") == "stderr");

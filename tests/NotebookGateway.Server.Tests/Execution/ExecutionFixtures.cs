@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using NotebookGateway.Server.Tests.Support;
 
 namespace NotebookGateway.Server.Tests.Execution;
 

@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Execution;
@@ -26,7 +25,7 @@ public sealed class ExecutionLimitsTests(ExecutionGatewayFixture fixture, ITestO
         await socket.ExecuteAsync("kept = 41");
         var clock = Stopwatch.StartNew();
 
-        ExecuteResult loop = await socket.ExecuteAsync("while True: pass", Timeouts.Step);
+        ExecuteResult loop = await socket.ExecuteAsync("while True: pass", TestTimeouts.Step);
 
         Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(ExecutionGatewayFixture.WallClockSeconds - 0.5), $"stopped after {clock.Elapsed}, before the limit");
         Assert.Equal("error", loop.Status);
@@ -48,20 +47,20 @@ public sealed class ExecutionLimitsTests(ExecutionGatewayFixture fixture, ITestO
 
         await socket.SendAsync(request);
         ReceivedFrame restarted = await socket.WaitForAsync(
-            f => f.MsgType == "stream" && f.ContentText("text") == RestartedNotice, Timeouts.Step, "the restart notice");
+            f => f.MsgType == "stream" && f.ContentText("text") == RestartedNotice, TestTimeouts.Step, "the restart notice");
 
         Assert.Equal(msgId, restarted.ParentMsgId);
         var mine = socket.Frames.Where(f => f.ParentMsgId == msgId && f.MsgType == "stream").Select(f => f.ContentText("text")).ToList();
         Assert.Equal([StoppedNotice, RestartedNotice], mine);
-        await socket.WaitForAsync(f => f.MsgType == "status" && f.ContentText("execution_state") == "restarting", Timeouts.Step, "restarting status");
+        await socket.WaitForAsync(f => f.MsgType == "status" && f.ContentText("execution_state") == "restarting", TestTimeouts.Step, "restarting status");
         // The killed run never answers the cell; the gateway does, after the restarting status.
-        ReceivedFrame reply = await socket.WaitForAsync(f => f.MsgType == "execute_reply" && f.ParentMsgId == msgId, Timeouts.Short, "the cell's execute_reply");
+        ReceivedFrame reply = await socket.WaitForAsync(f => f.MsgType == "execute_reply" && f.ParentMsgId == msgId, TestTimeouts.Reply, "the cell's execute_reply");
         Assert.Equal("error", reply.ContentText("status"));
         Assert.Equal("KernelRestarted", reply.ContentText("ename"));
         Assert.Equal("the kernel was restarted before this cell finished; its variables are gone", reply.ContentText("evalue"));
         // A new kernel process: SIGINT is back to Python's default handler, and the kernel still exists under its id.
-        await socket.KernelInfoResendingAsync(Timeouts.KernelStart, TimeSpan.FromSeconds(1));
-        ExecuteResult after = await socket.ExecuteAsync("import signal\nsignal.getsignal(signal.SIGINT) is signal.default_int_handler", Timeouts.KernelStart);
+        await socket.KernelInfoResendingAsync(TestTimeouts.KernelStart, TimeSpan.FromSeconds(1));
+        ExecuteResult after = await socket.ExecuteAsync("import signal\nsignal.getsignal(signal.SIGINT) is signal.default_int_handler", TestTimeouts.KernelStart);
         Assert.Equal("True", after.ResultText);
         GatewayRest.ExpectStatus(await GatewayRest.GetAsync(Gateway, $"api/kernels/{id}"), HttpStatusCode.OK, Gateway);
     }
@@ -71,7 +70,7 @@ public sealed class ExecutionLimitsTests(ExecutionGatewayFixture fixture, ITestO
     {
         const string Print = "for i in range(100):\n    print('y' * 1999)";
         using HttpClient alice = Gateway.CreateHttpClient(ExecutionGatewayFixture.AliceToken);
-        RestResponse created = await GatewayRest.SendAsync(alice, new HttpRequestMessage(HttpMethod.Post, Gateway.Url("api/kernels")) { Content = new StringContent("{}") }, Timeouts.KernelStart);
+        RestResponse created = await GatewayRest.SendAsync(alice, new HttpRequestMessage(HttpMethod.Post, Gateway.Url("api/kernels")) { Content = new StringContent("{}") }, TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(created, HttpStatusCode.Created, Gateway);
         string aliceKernel = created.Json!["id"]!.GetValue<string>();
         try
@@ -165,7 +164,7 @@ public sealed class ExecutionLimitsTests(ExecutionGatewayFixture fixture, ITestO
                 .Select(l => JsonNode.Parse(l) as JsonObject)
                 .FirstOrDefault(o => (string?)o?["msg_id"] == msgId);
             return (found is not null, $"{text.Length} bytes of audit log");
-        }, Timeouts.Short, $"the audit line of {msgId}");
+        }, TestTimeouts.Reply, $"the audit line of {msgId}");
         return found!;
     }
 

@@ -5,10 +5,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using NotebookGateway.Jupyter.Envelope;
 using NotebookGateway.Jupyter.Messages;
+using NotebookGateway.Kernels.Sandbox;
 using NotebookGateway.Server.Audit;
-using NotebookGateway.Server.Channels;
 using NotebookGateway.Server.Execution;
-using NotebookGateway.Testing;
+using NotebookGateway.Server.Relay;
 
 namespace NotebookGateway.Server.Tests.Execution;
 
@@ -219,11 +219,11 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
 
     private ExecutionMonitor Monitor(ExecutionOptions options, AuditLog? audit = null, double specCellTimeoutSeconds = 0)
     {
-        var cgroup = new ContainerCgroup(_cgroupRoot);
-        _metrics = new ExecutionMetrics(cgroup);
+        _metrics = new ExecutionMetrics();
         var services = new ExecutionServices(Options.Create(options), _time, _metrics,
-            audit ?? new AuditLog(Options.Create(new AuditOptions()), NullLogger<AuditLog>.Instance), cgroup, NullLogger<ExecutionMonitor>.Instance);
-        return new ExecutionMonitor(new ExecutionTarget("k1", "alice", "python3", () => Container, _channels, specCellTimeoutSeconds), options, services,
+            audit ?? new AuditLog(Options.Create(new AuditOptions()), NullLogger<AuditLog>.Instance), NullLogger<ExecutionMonitor>.Instance);
+        var usage = new ContainerUsage(new ContainerCgroup(_cgroupRoot), () => Container);
+        return new ExecutionMonitor(new ExecutionTarget("k1", "alice", "python3", usage, _channels, specCellTimeoutSeconds), options, services,
             () => { Interlocked.Increment(ref _interrupts); return Task.CompletedTask; },
             () => { Interlocked.Increment(ref _restarts); return Task.CompletedTask; });
     }
@@ -238,7 +238,7 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
     private List<JupyterMessage> Drain()
     {
         var messages = new List<JupyterMessage>();
-        while (_session.Outbox.TryRead(out ChannelMessage message))
+        while (_session.Outbox.TryRead(out ChannelMessage? message))
         {
             messages.Add(message.Message);
         }

@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using NotebookGateway.Server.Audit;
-using NotebookGateway.Server.Channels;
 using NotebookGateway.Server.Execution;
 using NotebookGateway.Server.Logging;
-using NotebookGateway.Server.Tests.Support;
+using NotebookGateway.Server.Relay;
 
 namespace NotebookGateway.Server.Tests.Execution;
 

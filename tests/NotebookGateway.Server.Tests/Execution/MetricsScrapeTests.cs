@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using NotebookGateway.Server.Tests.Metrics;
-using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Execution;
@@ -21,7 +20,7 @@ public sealed class MetricsScrapeTests(MetricsScrapeGatewayFixture fixture, ITes
         string idle = await StartKernelAsync(); // never connected: the culler takes it after 3 s idle
         Assert.Equal("ok", (await socket.ExecuteAsync("print('x' * 30_000)")).Status);
         Assert.Equal("error", (await socket.ExecuteAsync("1/0")).Status);
-        ExecuteResult loop = await socket.ExecuteAsync("while True: pass", Timeouts.Step);
+        ExecuteResult loop = await socket.ExecuteAsync("while True: pass", TestTimeouts.Step);
         Assert.Equal("KeyboardInterrupt", loop.ErrorName);
         Assert.Equal("ok", (await socket.ExecuteAsync("busy = sum(range(10**7))")).Status);
         // Threads until the sandbox's pids limit refuses one, then all of them end: the kernel lives on.
@@ -35,7 +34,7 @@ public sealed class MetricsScrapeTests(MetricsScrapeGatewayFixture fixture, ITes
                 pass
             stop.set()
             for t in threads: t.join()
-            """, Timeouts.Step)).Status);
+            """, TestTimeouts.Step)).Status);
 
         string first = await ScrapeAsync();
         Output.WriteLine(first);
@@ -57,12 +56,12 @@ public sealed class MetricsScrapeTests(MetricsScrapeGatewayFixture fixture, ITes
         string victim = await StartKernelAsync();
         KernelSocket victimSocket = await ConnectAsync(victim);
         await victimSocket.SendAsync(JupyterMessages.ExecuteRequest(victimSocket.SessionId, "x = bytearray(10 * 2**30)"));
-        await victimSocket.WaitForAsync(f => f.MsgType == "status" && f.ContentText("execution_state") == "dead", Timeouts.Step, "the OOM death");
+        await victimSocket.WaitForAsync(f => f.MsgType == "status" && f.ContentText("execution_state") == "dead", TestTimeouts.Step, "the OOM death");
         await GatewayRest.EventuallyAsync(async () =>
         {
             HttpStatusCode status = (await GatewayRest.GetAsync(Gateway, $"api/kernels/{idle}")).Status;
             return (status == HttpStatusCode.NotFound, status.ToString());
-        }, Timeouts.Step, "the idle kernel culled");
+        }, TestTimeouts.Step, "the idle kernel culled");
 
         string second = await ScrapeAsync();
         await Promtool.AssertValidAsync(second);

@@ -1,5 +1,4 @@
 using System.Net;
-using NotebookGateway.Server.Tests.Support;
 
 namespace NotebookGateway.Server.Tests.Harness;
 
@@ -21,7 +20,7 @@ public sealed class GatewayProcessTests
         {
             GatewayExit exit = await gateway.StopAsync();
             Assert.Equal(0, exit.ExitCode);
-            Assert.True(exit.StopDuration < Timeouts.GatewayStop, $"stopped in {exit.StopDuration}");
+            Assert.True(exit.StopDuration < TestTimeouts.GatewayStop, $"stopped in {exit.StopDuration}");
         }
     }
 

@@ -1,4 +1,3 @@
-using NotebookGateway.Server.Tests.Support;
 
 namespace NotebookGateway.Server.Tests.Hubs;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.WebSockets;
-using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Hubs;
@@ -82,7 +81,7 @@ public sealed class HubOriginTests(HubGatewayFixture fixture, ITestOutputHelper 
     {
         using var ws = new ClientWebSocket();
         ws.Options.CollectHttpResponseDetails = true;
-        using var timeout = new CancellationTokenSource(Timeouts.Short);
+        using var timeout = new CancellationTokenSource(TestTimeouts.Reply);
 
         await Assert.ThrowsAsync<WebSocketException>(() => ws.ConnectAsync(HubSocketUri("not-the-token"), timeout.Token));
 
@@ -109,7 +108,7 @@ public sealed class HubOriginTests(HubGatewayFixture fixture, ITestOutputHelper 
         using var ws = new ClientWebSocket();
         ws.Options.CollectHttpResponseDetails = true;
         ws.Options.SetRequestHeader("Origin", origin);
-        using var timeout = new CancellationTokenSource(Timeouts.Short);
+        using var timeout = new CancellationTokenSource(TestTimeouts.Reply);
         try
         {
             await ws.ConnectAsync(HubSocketUri(HubGatewayFixture.AliceToken), timeout.Token);

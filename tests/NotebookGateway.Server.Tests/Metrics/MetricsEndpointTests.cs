@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Metrics;

@@ -100,7 +100,7 @@ public sealed class PrometheusExporterTests : IDisposable
     [InlineData("1st metric", null, false, "_1st_metric")]
     [InlineData("ns:name", null, false, "ns:name")]
     public void Names_are_sanitized_and_suffixed(string instrument, string? unit, bool counter, string expected) =>
-        Assert.Equal(expected, PrometheusExporter.ExportedNameOf(instrument, unit, counter));
+        Assert.Equal(expected, PrometheusText.ExportedNameOf(instrument, unit, counter));
 
     [Fact]
     public void Help_text_and_label_values_are_escaped()
@@ -141,7 +141,7 @@ public sealed class PrometheusExporterTests : IDisposable
         _meter.CreateHistogram<double>("wait", unit: "s").Record(0.003);
         string text = exporter.Render();
         Assert.DoesNotContain("foreign", text, StringComparison.Ordinal);
-        string[] bounds = [.. PrometheusExporter.DefaultSecondsBuckets.Select(PrometheusExporter.FormatValue), "+Inf"];
+        string[] bounds = [.. PrometheusExporter.DefaultSecondsBuckets.Select(PrometheusText.FormatValue), "+Inf"];
         foreach (string le in bounds)
         {
             Assert.Contains($"wait_seconds_bucket{{le=\"{le}\"}} 1\n", text, StringComparison.Ordinal);

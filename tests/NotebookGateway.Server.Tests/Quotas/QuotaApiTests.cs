@@ -1,5 +1,4 @@
 using System.Net;
-using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Quotas;
@@ -12,7 +11,7 @@ public sealed class QuotaApiTests(QuotasGatewayFixture fixture, ITestOutputHelpe
     public async Task ConcurrentStarts_AgainstALimitOfTwo_CreateExactlyTwo()
     {
         RestResponse[] answers = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ =>
-            GatewayRest.PostAsync(Gateway, "api/kernels", "{}", Timeouts.KernelStart)));
+            GatewayRest.PostAsync(Gateway, "api/kernels", "{}", TestTimeouts.KernelStart)));
         foreach (RestResponse created in answers.Where(a => a.Status == HttpStatusCode.Created))
         {
             DeleteAfterTest(created.Json!["id"]!.GetValue<string>());
@@ -26,7 +25,7 @@ public sealed class QuotaApiTests(QuotasGatewayFixture fixture, ITestOutputHelpe
 
         // A DELETE gives the slot back.
         await GatewayRest.DeleteAsync(Gateway, $"api/kernels/{answers.First(a => a.Status == HttpStatusCode.Created).Json!["id"]!.GetValue<string>()}");
-        RestResponse again = await GatewayRest.PostAsync(Gateway, "api/kernels", "{}", Timeouts.KernelStart);
+        RestResponse again = await GatewayRest.PostAsync(Gateway, "api/kernels", "{}", TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(again, HttpStatusCode.Created, Gateway);
         DeleteAfterTest(again.Json!["id"]!.GetValue<string>());
     }
@@ -35,12 +34,12 @@ public sealed class QuotaApiTests(QuotasGatewayFixture fixture, ITestOutputHelpe
     public async Task PerUserLimit_AliceAtHerLimitDoesNotStopOthers()
     {
         using HttpClient alice = Gateway.CreateHttpClient(UsersGatewayFixture.AliceToken);
-        RestResponse first = await GatewayRest.SendAsync(alice, HttpMethod.Post, Gateway.Url("api/kernels"), "{}", timeout: Timeouts.KernelStart);
+        RestResponse first = await GatewayRest.SendAsync(alice, HttpMethod.Post, Gateway.Url("api/kernels"), "{}", timeout: TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(first, HttpStatusCode.Created, Gateway);
         string aliceKernel = first.Json!["id"]!.GetValue<string>();
         try
         {
-            RestResponse second = await GatewayRest.SendAsync(alice, HttpMethod.Post, Gateway.Url("api/kernels"), "{}", timeout: Timeouts.KernelStart);
+            RestResponse second = await GatewayRest.SendAsync(alice, HttpMethod.Post, Gateway.Url("api/kernels"), "{}", timeout: TestTimeouts.KernelStart);
             GatewayRest.ExpectJsonError(second, HttpStatusCode.Forbidden);
             Assert.Contains("user 'alice' has 1", second.Json!["message"]!.GetValue<string>(), StringComparison.Ordinal);
 
@@ -51,7 +50,7 @@ public sealed class QuotaApiTests(QuotasGatewayFixture fixture, ITestOutputHelpe
         {
             await GatewayRest.SendAsync(alice, HttpMethod.Delete, Gateway.Url($"api/kernels/{aliceKernel}"));
         }
-        RestResponse afterDelete = await GatewayRest.SendAsync(alice, HttpMethod.Post, Gateway.Url("api/kernels"), "{}", timeout: Timeouts.KernelStart);
+        RestResponse afterDelete = await GatewayRest.SendAsync(alice, HttpMethod.Post, Gateway.Url("api/kernels"), "{}", timeout: TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(afterDelete, HttpStatusCode.Created, Gateway);
         await GatewayRest.SendAsync(alice, HttpMethod.Delete, Gateway.Url($"api/kernels/{afterDelete.Json!["id"]!.GetValue<string>()}"));
     }
@@ -59,13 +58,13 @@ public sealed class QuotaApiTests(QuotasGatewayFixture fixture, ITestOutputHelpe
     [Fact]
     public async Task Sessions_OverTheLimit_Are403AndNoKernelIsStarted()
     {
-        RestResponse first = await GatewayRest.PostAsync(Gateway, "api/sessions", """{"path":"q1.ipynb","type":"notebook"}""", Timeouts.KernelStart);
+        RestResponse first = await GatewayRest.PostAsync(Gateway, "api/sessions", """{"path":"q1.ipynb","type":"notebook"}""", TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(first, HttpStatusCode.Created, Gateway);
         string sessionId = first.Json!["id"]!.GetValue<string>();
         try
         {
             int kernelsBefore = ((System.Text.Json.Nodes.JsonArray)(await GatewayRest.GetAsync(Gateway, "api/kernels")).Json!).Count;
-            RestResponse second = await GatewayRest.PostAsync(Gateway, "api/sessions", """{"path":"q2.ipynb","type":"notebook"}""", Timeouts.KernelStart);
+            RestResponse second = await GatewayRest.PostAsync(Gateway, "api/sessions", """{"path":"q2.ipynb","type":"notebook"}""", TestTimeouts.KernelStart);
 
             GatewayRest.ExpectJsonError(second, HttpStatusCode.Forbidden);
             Assert.Contains("1 notebook sessions per user", second.Body, StringComparison.Ordinal);

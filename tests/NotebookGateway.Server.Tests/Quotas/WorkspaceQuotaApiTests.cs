@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Quotas;
@@ -15,24 +14,24 @@ public sealed class WorkspaceQuotaApiTests(LimitsAndAccessGatewayFixture fixture
     public async Task WorkspaceDisk_OverTheUsersLimit_Is403NamingLimitAndUse_UntilASessionEnds()
     {
         using HttpClient disk = ClientOf("disk");
-        RestResponse first = await GatewayRest.SendAsync(disk, HttpMethod.Post, Gateway.Url("api/sessions"), """{"path":"w1.ipynb"}""", timeout: Timeouts.KernelStart);
+        RestResponse first = await GatewayRest.SendAsync(disk, HttpMethod.Post, Gateway.Url("api/sessions"), """{"path":"w1.ipynb"}""", timeout: TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(first, HttpStatusCode.Created, Gateway);
         string firstId = first.Json!["id"]!.GetValue<string>();
         string? secondId = null;
         try
         {
-            RestResponse second = await GatewayRest.SendAsync(disk, HttpMethod.Post, Gateway.Url("api/sessions"), """{"path":"w2.ipynb"}""", timeout: Timeouts.KernelStart);
+            RestResponse second = await GatewayRest.SendAsync(disk, HttpMethod.Post, Gateway.Url("api/sessions"), """{"path":"w2.ipynb"}""", timeout: TestTimeouts.KernelStart);
             string message = GatewayRest.ExpectJsonError(second, HttpStatusCode.Forbidden, "Forbidden")["message"]!.GetValue<string>();
             Assert.Equal("A limit of 256 MiB of workspace disk per user is set; user 'disk' has 256 MiB reserved by 1 workspaces and this one needs 256 MiB.", message);
 
             // A kernel of its own (no session) needs a workspace too; the refused starts left no kernel and no session.
-            RestResponse kernel = await GatewayRest.SendAsync(disk, HttpMethod.Post, Gateway.Url("api/kernels"), "{}", timeout: Timeouts.KernelStart);
+            RestResponse kernel = await GatewayRest.SendAsync(disk, HttpMethod.Post, Gateway.Url("api/kernels"), "{}", timeout: TestTimeouts.KernelStart);
             GatewayRest.ExpectJsonError(kernel, HttpStatusCode.Forbidden, "Forbidden");
             Assert.Single((System.Text.Json.Nodes.JsonArray)(await GatewayRest.SendAsync(disk, HttpMethod.Get, Gateway.Url("api/kernels"))).Json!);
             Assert.Single((System.Text.Json.Nodes.JsonArray)(await GatewayRest.SendAsync(disk, HttpMethod.Get, Gateway.Url("api/sessions"))).Json!);
 
             GatewayRest.ExpectStatus(await GatewayRest.SendAsync(disk, HttpMethod.Delete, Gateway.Url($"api/sessions/{firstId}")), HttpStatusCode.NoContent, Gateway);
-            RestResponse afterDelete = await GatewayRest.SendAsync(disk, HttpMethod.Post, Gateway.Url("api/sessions"), """{"path":"w2.ipynb"}""", timeout: Timeouts.KernelStart);
+            RestResponse afterDelete = await GatewayRest.SendAsync(disk, HttpMethod.Post, Gateway.Url("api/sessions"), """{"path":"w2.ipynb"}""", timeout: TestTimeouts.KernelStart);
             GatewayRest.ExpectStatus(afterDelete, HttpStatusCode.Created, Gateway);
             secondId = afterDelete.Json!["id"]!.GetValue<string>();
         }
@@ -64,10 +63,10 @@ public sealed class WorkspaceQuotaApiTests(LimitsAndAccessGatewayFixture fixture
             // The only workspace disk's quota allows must come back once the start has unwound.
             await GatewayRest.EventuallyAsync(async () =>
             {
-                RestResponse created = await GatewayRest.SendAsync(disk, HttpMethod.Post, Gateway.Url("api/sessions"), """{"path":"after-abort.ipynb"}""", timeout: Timeouts.KernelStart);
+                RestResponse created = await GatewayRest.SendAsync(disk, HttpMethod.Post, Gateway.Url("api/sessions"), """{"path":"after-abort.ipynb"}""", timeout: TestTimeouts.KernelStart);
                 sessionId = created.Status == HttpStatusCode.Created ? created.Json!["id"]!.GetValue<string>() : null;
                 return (sessionId is not null, created.ToString());
-            }, Timeouts.Step, "a session start after the aborted kernel start");
+            }, TestTimeouts.Step, "a session start after the aborted kernel start");
             // Where the abort lands (workspace image creation, container launch) decides what the log says, so only the
             // effect is asserted: a leaked reservation would refuse the session above with the workspace quota's 403.
             Output.WriteLine(Gateway.OutputSince(mark));
@@ -85,7 +84,7 @@ public sealed class WorkspaceQuotaApiTests(LimitsAndAccessGatewayFixture fixture
     public async Task SessionWithoutKernel_IsRemovedWithItsWorkspaceAfterTheRetentionTime()
     {
         using HttpClient reaper = ClientOf("reaper");
-        RestResponse created = await GatewayRest.SendAsync(reaper, HttpMethod.Post, Gateway.Url("api/sessions"), """{"path":"kept-a-while.ipynb"}""", timeout: Timeouts.KernelStart);
+        RestResponse created = await GatewayRest.SendAsync(reaper, HttpMethod.Post, Gateway.Url("api/sessions"), """{"path":"kept-a-while.ipynb"}""", timeout: TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(created, HttpStatusCode.Created, Gateway);
         string sessionId = created.Json!["id"]!.GetValue<string>();
         string kernelId = created.Json!["kernel"]!["id"]!.GetValue<string>();
@@ -109,11 +108,11 @@ public sealed class WorkspaceQuotaApiTests(LimitsAndAccessGatewayFixture fixture
             // The culler ticks every second: removal comes after the retention time, not before.
             Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(LimitsAndAccessGatewayFixture.SessionRetentionSeconds - 1), $"removed too early: {clock.Elapsed}");
             await GatewayRest.EventuallyAsync(() => Task.FromResult((Gateway.OutputSince(mark).Contains("removed with its workspace", StringComparison.Ordinal), Gateway.OutputSince(mark))),
-                Timeouts.Short, "the workspace removal in the gateway's log");
+                TestTimeouts.Reply, "the workspace removal in the gateway's log");
             Assert.Contains($"Removing session `{sessionId}` of `reaper`", Gateway.OutputSince(mark), StringComparison.Ordinal);
 
             // Its workspace disk came back: reaper's quota holds exactly one workspace.
-            RestResponse next = await GatewayRest.SendAsync(reaper, HttpMethod.Post, Gateway.Url("api/sessions"), """{"path":"next.ipynb"}""", timeout: Timeouts.KernelStart);
+            RestResponse next = await GatewayRest.SendAsync(reaper, HttpMethod.Post, Gateway.Url("api/sessions"), """{"path":"next.ipynb"}""", timeout: TestTimeouts.KernelStart);
             GatewayRest.ExpectStatus(next, HttpStatusCode.Created, Gateway);
             nextId = next.Json!["id"]!.GetValue<string>();
         }

@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using NotebookGateway.Server.RateLimiting;
-using NotebookGateway.Testing;
 
 namespace NotebookGateway.Server.Tests.RateLimiting;
 

@@ -1,9 +1,9 @@
-using NotebookGateway.Server.Channels;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using NotebookGateway.Jupyter.Envelope;
 using NotebookGateway.Jupyter.Messages;
 using NotebookGateway.Server.RateLimiting;
+using NotebookGateway.Server.Relay;
 
 namespace NotebookGateway.Server.Tests.RateLimiting;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
-using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.RateLimiting;
@@ -16,7 +15,7 @@ public sealed class RateLimitApiTests(LimitsAndAccessGatewayFixture fixture, ITe
     public async Task KernelStart_OverTheUsersRate_Is429WithRetryAfterAndNothingStarts()
     {
         using HttpClient starter = Gateway.CreateHttpClient(TokenOf("starter"));
-        RestResponse first = await GatewayRest.SendAsync(starter, HttpMethod.Post, Gateway.Url("api/kernels"), "{}", timeout: Timeouts.KernelStart);
+        RestResponse first = await GatewayRest.SendAsync(starter, HttpMethod.Post, Gateway.Url("api/kernels"), "{}", timeout: TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(first, HttpStatusCode.Created, Gateway);
         string kernel = first.Json!["id"]!.GetValue<string>();
         try
@@ -32,7 +31,7 @@ public sealed class RateLimitApiTests(LimitsAndAccessGatewayFixture fixture, ITe
             Assert.Contains("at most 1 kernel starts per minute", body, StringComparison.Ordinal);
 
             // A session start goes through the same check, and leaves no session behind.
-            RestResponse session = await GatewayRest.SendAsync(starter, HttpMethod.Post, Gateway.Url("api/sessions"), """{"path":"r.ipynb"}""", timeout: Timeouts.KernelStart);
+            RestResponse session = await GatewayRest.SendAsync(starter, HttpMethod.Post, Gateway.Url("api/sessions"), """{"path":"r.ipynb"}""", timeout: TestTimeouts.KernelStart);
             GatewayRest.ExpectJsonError(session, HttpStatusCode.TooManyRequests, "Too Many Requests");
             RestResponse sessions = await GatewayRest.SendAsync(starter, HttpMethod.Get, Gateway.Url("api/sessions"));
             Assert.Equal("[]", sessions.Body);
@@ -50,7 +49,7 @@ public sealed class RateLimitApiTests(LimitsAndAccessGatewayFixture fixture, ITe
     public async Task Execute_OverTheUsersRate_CellEndsWithRateLimitExceededAndTheSocketStaysOpen()
     {
         using HttpClient executor = Gateway.CreateHttpClient(TokenOf("executor"));
-        RestResponse created = await GatewayRest.SendAsync(executor, HttpMethod.Post, Gateway.Url("api/kernels"), "{}", timeout: Timeouts.KernelStart);
+        RestResponse created = await GatewayRest.SendAsync(executor, HttpMethod.Post, Gateway.Url("api/kernels"), "{}", timeout: TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(created, HttpStatusCode.Created, Gateway);
         string kernel = created.Json!["id"]!.GetValue<string>();
         try
@@ -87,7 +86,7 @@ public sealed class RateLimitApiTests(LimitsAndAccessGatewayFixture fixture, ITe
     public async Task WebSocket_OverTheUsersConnectionRate_Is429WithRetryAfter()
     {
         using HttpClient connector = Gateway.CreateHttpClient(TokenOf("connector"));
-        RestResponse created = await GatewayRest.SendAsync(connector, HttpMethod.Post, Gateway.Url("api/kernels"), "{}", timeout: Timeouts.KernelStart);
+        RestResponse created = await GatewayRest.SendAsync(connector, HttpMethod.Post, Gateway.Url("api/kernels"), "{}", timeout: TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(created, HttpStatusCode.Created, Gateway);
         string kernel = created.Json!["id"]!.GetValue<string>();
         try
@@ -98,7 +97,7 @@ public sealed class RateLimitApiTests(LimitsAndAccessGatewayFixture fixture, ITe
             using var second = new ClientWebSocket();
             second.Options.CollectHttpResponseDetails = true;
             second.Options.SetRequestHeader("Authorization", "token " + TokenOf("connector"));
-            using var timeout = new CancellationTokenSource(Timeouts.Short);
+            using var timeout = new CancellationTokenSource(TestTimeouts.Reply);
             await Assert.ThrowsAsync<WebSocketException>(() => second.ConnectAsync(Gateway.ChannelsUri(kernel, "two", queryToken: null), timeout.Token));
 
             Assert.Equal(HttpStatusCode.TooManyRequests, second.HttpStatusCode);
@@ -159,7 +158,7 @@ public sealed class RateLimitApiTests(LimitsAndAccessGatewayFixture fixture, ITe
                 }
             },
         };
-        var client = new HttpClient(handler) { Timeout = Timeouts.Step };
+        var client = new HttpClient(handler) { Timeout = TestTimeouts.Step };
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("token", token);
         return client;
     }

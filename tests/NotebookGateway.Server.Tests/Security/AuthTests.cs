@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Security;

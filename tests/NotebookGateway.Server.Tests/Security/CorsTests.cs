@@ -1,5 +1,4 @@
 using System.Net;
-using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Security;

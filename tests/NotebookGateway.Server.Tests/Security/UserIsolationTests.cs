@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
-using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Security;
@@ -16,7 +15,7 @@ public sealed class UserIsolationTests(UsersGatewayFixture fixture, ITestOutputH
     private HttpClient Client(string token) => Gateway.CreateHttpClient(token);
 
     private Task<RestResponse> SendAsync(string token, HttpMethod method, string relative, string? body = null) =>
-        GatewayRest.SendAsync(Client(token), method, Gateway.Url(relative), body, timeout: Timeouts.KernelStart);
+        GatewayRest.SendAsync(Client(token), method, Gateway.Url(relative), body, timeout: TestTimeouts.KernelStart);
 
     [Fact]
     public async Task AnotherUsersKernel_Is404OnEveryRouteAndInvisibleInLists()
@@ -106,7 +105,7 @@ public sealed class UserIsolationTests(UsersGatewayFixture fixture, ITestOutputH
         start.ArgumentList.Add("token");
         using Process process = Process.Start(start)!;
         string printed = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(Timeouts.Step);
+        await process.WaitForExitAsync().WaitAsync(TestTimeouts.Step);
 
         string[] lines = printed.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         string token = lines.Single(l => l.StartsWith("token:", StringComparison.Ordinal)).Split(':')[1].Trim();

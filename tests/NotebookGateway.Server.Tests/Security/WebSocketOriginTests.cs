@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.WebSockets;
-using NotebookGateway.Server.Tests.Support;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Security;
@@ -36,7 +35,7 @@ public sealed class WebSocketOriginTests(DefaultGatewayFixture fixture, ITestOut
         ws.Options.CollectHttpResponseDetails = true;
         ws.Options.SetRequestHeader("Authorization", "token " + Gateway.Token);
         ws.Options.SetRequestHeader("Origin", origin);
-        using var timeout = new CancellationTokenSource(Timeouts.Short);
+        using var timeout = new CancellationTokenSource(TestTimeouts.Reply);
         try
         {
             await ws.ConnectAsync(Gateway.ChannelsUri(kernelId, "origin-" + Guid.NewGuid().ToString("N"), queryToken: null), timeout.Token);
@@ -61,7 +60,7 @@ public sealed class WebSocketAllowedOriginTests(CorsGatewayFixture fixture, ITes
         using var ws = new ClientWebSocket();
         ws.Options.SetRequestHeader("Authorization", "token " + Gateway.Token);
         ws.Options.SetRequestHeader("Origin", CorsGatewayFixture.Origin);
-        using var timeout = new CancellationTokenSource(Timeouts.Short);
+        using var timeout = new CancellationTokenSource(TestTimeouts.Reply);
 
         await ws.ConnectAsync(Gateway.ChannelsUri(id, "allowed-origin", queryToken: null), timeout.Token);
 

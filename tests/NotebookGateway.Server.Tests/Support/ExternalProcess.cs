@@ -126,7 +126,7 @@ public sealed class ExternalProcess : IAsyncDisposable
                 // Exited meanwhile.
             }
         }
-        using var cts = new CancellationTokenSource(Timeouts.Short);
+        using var cts = new CancellationTokenSource(TestTimeouts.Reply);
         try
         {
             await _process.WaitForExitAsync(cts.Token);

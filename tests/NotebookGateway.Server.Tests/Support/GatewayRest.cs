@@ -48,7 +48,7 @@ public static class GatewayRest
 
     public static async Task<RestResponse> SendAsync(HttpClient client, HttpRequestMessage request, TimeSpan? timeout = null)
     {
-        using var cts = new CancellationTokenSource(timeout ?? Timeouts.Step);
+        using var cts = new CancellationTokenSource(timeout ?? TestTimeouts.Step);
         string description = $"{request.Method} {request.RequestUri?.PathAndQuery}";
         HttpResponseMessage response;
         try
@@ -57,7 +57,7 @@ public static class GatewayRest
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
-            throw new TimeoutException($"{description}: no response within {(timeout ?? Timeouts.Step).TotalSeconds:0} s");
+            throw new TimeoutException($"{description}: no response within {(timeout ?? TestTimeouts.Step).TotalSeconds:0} s");
         }
         using (response)
         {
@@ -87,7 +87,7 @@ public static class GatewayRest
     /// <summary>POST /api/kernels and the id of the new kernel; fails with the answer and the gateway's output otherwise.</summary>
     public static async Task<string> StartKernelAsync(GatewayProcess gateway, string kernelName = Python3)
     {
-        RestResponse response = await PostAsync(gateway, "api/kernels", $$"""{"name":"{{kernelName}}"}""", Timeouts.KernelStart);
+        RestResponse response = await PostAsync(gateway, "api/kernels", $$"""{"name":"{{kernelName}}"}""", TestTimeouts.KernelStart);
         ExpectStatus(response, HttpStatusCode.Created, gateway);
         string? id = response.Json?["id"]?.GetValue<string>();
         Assert.False(string.IsNullOrEmpty(id), $"POST /api/kernels answered without an id: {response}");
@@ -99,7 +99,7 @@ public static class GatewayRest
     {
         try
         {
-            await SendAsync(gateway.Http, HttpMethod.Delete, gateway.Url($"api/kernels/{kernelId}"), timeout: Timeouts.Step);
+            await SendAsync(gateway.Http, HttpMethod.Delete, gateway.Url($"api/kernels/{kernelId}"), timeout: TestTimeouts.Step);
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutException or ObjectDisposedException)
         {

@@ -123,7 +123,7 @@ public sealed class KernelSocket : IAsyncDisposable
             ws.Options.AddSubProtocol(protocol);
         }
 
-        using var timeout = new CancellationTokenSource(Timeouts.Short);
+        using var timeout = new CancellationTokenSource(TestTimeouts.Reply);
         try
         {
             await ws.ConnectAsync(uri, timeout.Token);
@@ -149,7 +149,7 @@ public sealed class KernelSocket : IAsyncDisposable
 
     public async Task SendRawAsync(ReadOnlyMemory<byte> bytes, WebSocketMessageType type)
     {
-        using var timeout = new CancellationTokenSource(Timeouts.Short);
+        using var timeout = new CancellationTokenSource(TestTimeouts.Reply);
         await _sendLock.WaitAsync(timeout.Token);
         try
         {
@@ -204,7 +204,7 @@ public sealed class KernelSocket : IAsyncDisposable
         JsonObject request = JupyterMessages.KernelInfoRequest(SessionId);
         string id = JupyterMessages.MsgId(request);
         await SendAsync(request);
-        return await WaitForAsync(f => f.ParentMsgId == id && f.MsgType == "kernel_info_reply", timeout ?? Timeouts.KernelStart, "kernel_info_reply");
+        return await WaitForAsync(f => f.ParentMsgId == id && f.MsgType == "kernel_info_reply", timeout ?? TestTimeouts.KernelStart, "kernel_info_reply");
     }
 
     /// <summary>
@@ -256,7 +256,7 @@ public sealed class KernelSocket : IAsyncDisposable
         string id = JupyterMessages.MsgId(request);
         int seen = Frames.Count;
         await SendAsync(request);
-        var deadline = DateTime.UtcNow + (timeout ?? Timeouts.Step);
+        var deadline = DateTime.UtcNow + (timeout ?? TestTimeouts.Step);
         while (true)
         {
             IReadOnlyList<ReceivedFrame> frames = Frames;
@@ -289,7 +289,7 @@ public sealed class KernelSocket : IAsyncDisposable
             TimeSpan left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero)
             {
-                Assert.Fail($"execute {code}: no execute_reply and idle status within {(timeout ?? Timeouts.Step).TotalSeconds:0} s. Frames:\n{Describe(frames)}");
+                Assert.Fail($"execute {code}: no execute_reply and idle status within {(timeout ?? TestTimeouts.Step).TotalSeconds:0} s. Frames:\n{Describe(frames)}");
             }
             await WaitForChangeAsync(frames.Count, left, $"execute {code}");
         }
@@ -304,7 +304,7 @@ public sealed class KernelSocket : IAsyncDisposable
     {
         if (_ws.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
-            using var timeout = new CancellationTokenSource(Timeouts.Short);
+            using var timeout = new CancellationTokenSource(TestTimeouts.Reply);
             try
             {
                 await _sendLock.WaitAsync(timeout.Token);
@@ -322,7 +322,7 @@ public sealed class KernelSocket : IAsyncDisposable
                 // Already closing or gone.
             }
         }
-        await WaitForCloseAsync(Timeouts.Short);
+        await WaitForCloseAsync(TestTimeouts.Reply);
     }
 
     /// <summary>Drops the TCP connection without a close handshake.</summary>
@@ -338,7 +338,7 @@ public sealed class KernelSocket : IAsyncDisposable
         _ws.Abort();
         if (_receiveLoop is not null)
         {
-            await Task.WhenAny(_receiveLoop, Task.Delay(Timeouts.Short));
+            await Task.WhenAny(_receiveLoop, Task.Delay(TestTimeouts.Reply));
         }
         _ws.Dispose();
     }
@@ -408,7 +408,7 @@ public sealed class KernelSocket : IAsyncDisposable
     {
         if (_ws.State == WebSocketState.CloseReceived)
         {
-            using var timeout = new CancellationTokenSource(Timeouts.Short);
+            using var timeout = new CancellationTokenSource(TestTimeouts.Reply);
             try
             {
                 await _ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", timeout.Token);

@@ -18,7 +18,7 @@ public static partial class NodeTests
         ProcessRun version;
         try
         {
-            version = await ExternalProcess.RunAsync("node", ["--version"], RepositoryPaths.Root, null, Timeouts.Short, setupHint);
+            version = await ExternalProcess.RunAsync("node", ["--version"], RepositoryPaths.Root, null, TestTimeouts.Reply, setupHint);
         }
         catch (InvalidOperationException ex) when (ex.InnerException is Win32Exception)
         {

@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
-using NotebookGateway.Server.Tests.Support;
 using NotebookGateway.Server.Web;
 using Xunit.Abstractions;
 

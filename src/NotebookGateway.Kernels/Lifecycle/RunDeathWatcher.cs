@@ -1,0 +1,197 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using NotebookGateway.Docker;
+using NotebookGateway.Docker.Containers;
+using NotebookGateway.Docker.Models;
+using NotebookGateway.Kernels.Sandbox;
+
+namespace NotebookGateway.Kernels.Lifecycle;
+
+/// <summary>
+/// Notices when a running kernel dies without being asked to: <c>die</c> and <c>oom</c> events of the owner's
+/// containers (with a catch-up after the event stream was re-established) and the kernel's heartbeat. A death is
+/// described (memory limit, signal, exit code, no answer), the kernel becomes <see cref="SandboxKernelState.Dead"/>
+/// and the dead run is removed at once.
+/// </summary>
+public sealed class RunDeathWatcher(
+    DockerClient docker,
+    SandboxHost host,
+    RunTable runs,
+    RunLauncher launcher,
+    KernelStateEvents states,
+    OperationTracker operations,
+    KernelMetrics metrics,
+    TimeProvider timeProvider,
+    ILogger<RunDeathWatcher> logger) : IAsyncDisposable
+{
+    private readonly ContainerEventWatcher _events = new(docker, host.Owner, timeProvider, logger);
+    private int _stopped;
+
+    /// <summary>Returns once the engine accepted the event subscription, so no later death can be missed.</summary>
+    public Task StartAsync(CancellationToken cancellationToken) => _events.StartAsync(OnContainerEventAsync, ReconcileAsync, cancellationToken);
+
+    /// <summary>Stops following the engine's events (the manager stops before it removes its runs).</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            await _events.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync());
+
+    /// <summary>Reports the run's death when its kernel stops answering heartbeats (from the moment it is ready).</summary>
+    internal void WatchHeartbeat(KernelRun run)
+    {
+        var client = run.Client!;
+        _ = client.Dead.ContinueWith(
+            t =>
+            {
+                if (run.Retiring || operations.IsStopped)
+                {
+                    return;
+                }
+
+                operations.Track(HandleRunDiedAsync(run, exitCode: null, heartbeatReason: t.Result));
+            },
+            CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// A run that died between becoming ready and being attached to its kernel was not reported (the event handler
+    /// ignores runs that are not current); report it now. Call after the kernel's lock is released.
+    /// </summary>
+    internal void CatchUp(KernelRun run)
+    {
+        if (run.Exited.Task.IsCompleted)
+        {
+            operations.Track(HandleRunDiedAsync(run, run.Exited.Task.Result, heartbeatReason: null));
+        }
+        else if (run.Client is { IsAlive: false } client)
+        {
+            operations.Track(HandleRunDiedAsync(run, exitCode: null, heartbeatReason: client.Dead.Result));
+        }
+    }
+
+    /// <summary>A die or oom event of one of this owner's containers.</summary>
+    private Task OnContainerEventAsync(DockerEvent item)
+    {
+        var id = item.Actor?.Id;
+        if (id is null || !runs.TryGet(id, out var run))
+        {
+            return Task.CompletedTask;
+        }
+
+        if (item.Action == DockerEventActions.Oom)
+        {
+            run.OomSeen = true;
+            LifecycleLog.OomEvent(logger, run.Kernel.Id, id);
+            return Task.CompletedTask;
+        }
+
+        if (item.Action != DockerEventActions.Die)
+        {
+            return Task.CompletedTask;
+        }
+
+        var exitCode = item.Actor?.Attributes?.TryGetValue("exitCode", out var text) == true
+            && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var code) ? code : -1;
+        run.Exited.TrySetResult(exitCode);
+        if (!run.Retiring && ReferenceEquals(run.Kernel.Run, run))
+        {
+            // Not on the event loop: the handler takes the kernel's lock.
+            operations.Track(HandleRunDiedAsync(run, exitCode, heartbeatReason: null));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>After the event stream was re-established: catch up on containers that died meanwhile.</summary>
+    private async Task ReconcileAsync()
+    {
+        foreach (var run in runs.Snapshot())
+        {
+            if (run.Retiring || run.ContainerId is null)
+            {
+                continue;
+            }
+
+            var inspect = await docker.Containers.TryInspectAsync(run.ContainerId).ConfigureAwait(false);
+            if (inspect?.State is { Running: true })
+            {
+                continue;
+            }
+
+            var exitCode = inspect?.State?.ExitCode ?? -1;
+            run.Exited.TrySetResult(exitCode);
+            if (ReferenceEquals(run.Kernel.Run, run))
+            {
+                operations.Track(HandleRunDiedAsync(run, exitCode, heartbeatReason: null));
+            }
+        }
+    }
+
+    /// <summary>A running kernel's container died (or its kernel stopped answering): report why, then clean up.</summary>
+    private async Task HandleRunDiedAsync(KernelRun run, long? exitCode, string? heartbeatReason)
+    {
+        var kernel = run.Kernel;
+        try
+        {
+            await kernel.Gate.WaitAsync(operations.Stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            if (run.Retiring || !ReferenceEquals(kernel.Run, run) || kernel.State != SandboxKernelState.Running)
+            {
+                return;
+            }
+
+            var reason = await DescribeDeathAsync(run, exitCode, heartbeatReason).ConfigureAwait(false);
+            kernel.Run = null;
+            kernel.DeathReason = reason;
+            var cause = reason.StartsWith("memory limit", StringComparison.Ordinal) ? "oom" : heartbeatReason is null ? "exit" : "heartbeat";
+            metrics.KernelDeaths.Add(1, new KeyValuePair<string, object?>("cause", cause));
+            LifecycleLog.KernelDied(logger, kernel.Id, run.ContainerId ?? "-", reason);
+            states.Set(kernel, SandboxKernelState.Dead, reason);
+            await launcher.TearDownAsync(run, graceful: false).ConfigureAwait(false);
+        }
+        finally
+        {
+            kernel.Gate.Release();
+        }
+    }
+
+    private async Task<string> DescribeDeathAsync(KernelRun run, long? exitCode, string? heartbeatReason)
+    {
+        ContainerInspectResponse? inspect = null;
+        if (run.ContainerId is { } id)
+        {
+            try
+            {
+                inspect = await docker.Containers.TryInspectAsync(id).ConfigureAwait(false);
+            }
+            catch (DockerException)
+            {
+            }
+        }
+
+        var state = inspect?.State;
+        if (state?.OomKilled == true || run.OomSeen)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"memory limit of {run.Kernel.Envelope.MemoryMiB} MiB exceeded");
+        }
+
+        if (heartbeatReason is not null && state is { Running: true })
+        {
+            return $"the kernel stopped answering ({heartbeatReason})";
+        }
+
+        return KernelExit.Describe(exitCode ?? state?.ExitCode ?? -1);
+    }
+}

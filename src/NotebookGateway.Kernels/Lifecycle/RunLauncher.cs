@@ -1,0 +1,234 @@
+using Microsoft.Extensions.Logging;
+using NotebookGateway.Docker;
+using NotebookGateway.Docker.Containers;
+using NotebookGateway.Docker.Models;
+using NotebookGateway.Jupyter.Client;
+using NotebookGateway.Kernels.Sandbox;
+using NotebookGateway.Kernels.Security;
+using NotebookGateway.Zmq;
+
+namespace NotebookGateway.Kernels.Lifecycle;
+
+/// <summary>
+/// Starts and ends runs. A launch makes the socket directory and connection file (fresh key), creates and starts the
+/// container, waits for the kernel's sockets (checked, opened O_PATH), connects and waits for kernel_info, all within
+/// the launch timeout; on any failure everything made so far is removed before the exception leaves. A teardown
+/// removes all of it again.
+/// </summary>
+public sealed class RunLauncher(
+    DockerClient docker,
+    ZmqContext zmq,
+    SandboxHost host,
+    RunPlanner planner,
+    RunTable runs,
+    KernelMetrics metrics,
+    SecurityEvents security,
+    TimeProvider timeProvider,
+    ILoggerFactory loggerFactory)
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger<RunLauncher>();
+    private readonly ILogger _clientLogger = loggerFactory.CreateLogger(typeof(KernelClient).FullName!);
+
+
+    /// <summary>One ready container for <paramref name="kernel"/> in its session.</summary>
+    /// <exception cref="KernelLaunchException">The container could not be started, timed out, died, or was refused.</exception>
+    internal async Task<KernelRun> LaunchAsync(SandboxKernel kernel, CancellationToken cancellationToken)
+    {
+        var options = host.Options;
+        var begin = timeProvider.GetTimestamp();
+        using var timeout = new CancellationTokenSource(options.LaunchTimeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var token = linked.Token;
+        var session = kernel.Session;
+        var runId = RunPlanner.NewRunId();
+        var connection = RunPlanner.CreateConnection(kernel.Spec);
+        var sockets = SocketDirectory.Create(host.SocketRoot, runId, session.Uid, session.Gid, options, _logger);
+        var run = new KernelRun(kernel, runId, connection, sockets);
+        try
+        {
+            sockets.WriteConnectionFile(connection);
+            var request = planner.CreateContainerRequest(run).Build();
+            var created = await docker.Containers.CreateAsync(request, host.ContainerName(runId), token).ConfigureAwait(false);
+            run.ContainerId = created.Id;
+            runs.Add(created.Id, run);
+            await docker.Containers.StartAsync(created.Id, token).ConfigureAwait(false);
+            run.Counted = true;
+            metrics.RunStarted();
+
+            run.SocketSet = await sockets.WaitForSocketsAsync(connection, timeProvider, run.Exited.Task, token).ConfigureAwait(false);
+            run.Client = await KernelClient.ConnectAsync(connection, zmq.GetReactor(StringComparer.Ordinal.GetHashCode(kernel.Id)),
+                planner.CreateClientOptions(run, run.SocketSet, created.Id), _clientLogger).ConfigureAwait(false);
+
+            // Give up at once if the container dies while we wait for kernel_info.
+            using (var untilExit = CancellationTokenSource.CreateLinkedTokenSource(token))
+            {
+                _ = run.Exited.Task.ContinueWith(
+                    static (_, state) =>
+                    {
+                        try
+                        {
+                            ((CancellationTokenSource)state!).Cancel();
+                        }
+                        catch (ObjectDisposedException)
+                        {
+                        }
+                    },
+                    untilExit, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                var remaining = options.LaunchTimeout - timeProvider.GetElapsedTime(begin);
+                await run.Client.WaitForReadyAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), untilExit.Token).ConfigureAwait(false);
+            }
+
+            run.StartDuration = timeProvider.GetElapsedTime(begin);
+            metrics.StartDuration.Record(run.StartDuration.Value.TotalSeconds);
+            metrics.KernelStarts.Add(1, new KeyValuePair<string, object?>("outcome", "ok"));
+            return run;
+        }
+        catch (Exception ex)
+        {
+            var (outcome, error) = await ClassifyFailureAsync(run, ex, timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested).ConfigureAwait(false);
+            metrics.KernelStarts.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+            LifecycleLog.LaunchFailed(_logger, kernel.Id, outcome, ex.Message);
+            await TearDownAsync(run, graceful: false).ConfigureAwait(false);
+            if (ReferenceEquals(error, ex))
+            {
+                throw;
+            }
+
+            throw error;
+        }
+    }
+
+    /// <summary>
+    /// Ends a run: optionally a shutdown_request and a grace period, then the client, the socket descriptors, the
+    /// container (removed by force) and the socket directory, in that order. Idempotent and safe to race.
+    /// </summary>
+    internal Task TearDownAsync(KernelRun run, bool graceful, bool restart = false) =>
+        run.TearDownOnce(() => TearDownCoreAsync(run, graceful, restart));
+
+    /// <summary>Ends every run whose container exists, at once (the manager is going away).</summary>
+    internal Task TearDownAllAsync() => Task.WhenAll(runs.Snapshot().Select(run => TearDownAsync(run, graceful: false)));
+
+    /// <summary>
+    /// Tests only: forget every run as a killed process would — close the clients and descriptors, but leave the
+    /// containers and host state in place for the orphan sweep.
+    /// </summary>
+    internal async Task AbandonAllForTestingAsync()
+    {
+        foreach (var run in runs.Snapshot())
+        {
+            run.Retiring = true;
+            if (run.Client is { } client)
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+            }
+
+            run.SocketSet?.Dispose();
+        }
+
+        runs.Clear();
+    }
+
+    /// <summary>The metric outcome of a failed launch and the exception that tells the caller why.</summary>
+    private async Task<(string Outcome, Exception Error)> ClassifyFailureAsync(KernelRun run, Exception ex, bool timedOut)
+    {
+        var kernelId = run.Kernel.Id;
+        if (ex is SandboxSecurityException securityEvent)
+        {
+            security.Report(securityEvent.Kind, kernelId, run.ContainerId, securityEvent.Message);
+            return ("refused", new KernelLaunchException($"Kernel {kernelId} was refused: {securityEvent.Message}", ex));
+        }
+
+        if (run.Exited.Task.IsCompleted || ex is ContainerExitedException)
+        {
+            var exit = run.Exited.Task.IsCompletedSuccessfully ? run.Exited.Task.Result : -1;
+            var logs = await TailLogsAsync(run.ContainerId).ConfigureAwait(false);
+            return ("failed", new KernelLaunchException($"Kernel {kernelId}: the container stopped before the kernel was ready ({KernelExit.Describe(exit)}).{logs}", ex));
+        }
+
+        if (timedOut)
+        {
+            var logs = await TailLogsAsync(run.ContainerId).ConfigureAwait(false);
+            return ("timeout", new KernelLaunchException($"Kernel {kernelId} did not become ready within {host.Options.LaunchTimeoutSeconds} s.{logs}", ex));
+        }
+
+        return ex switch
+        {
+            DockerNotFoundException notFound => ("failed", new KernelLaunchException($"Kernel {kernelId}: {notFound.EngineMessage} (is the image built? bash scripts/build-images.sh)", ex)),
+            DockerException or IOException or TimeoutException => ("failed", new KernelLaunchException($"Kernel {kernelId} could not be started: {ex.Message}", ex)),
+            _ => ("failed", ex),
+        };
+    }
+
+    private async Task TearDownCoreAsync(KernelRun run, bool graceful, bool restart)
+    {
+        var grace = host.Options.ShutdownGrace;
+        if (graceful && run.Client is { IsAlive: true } client && !run.Exited.Task.IsCompleted && grace > TimeSpan.Zero)
+        {
+            using var graceTimeout = new CancellationTokenSource(grace, timeProvider);
+            try
+            {
+                await client.ShutdownAsync(restart, graceTimeout.Token).ConfigureAwait(false);
+                await run.Exited.Task.WaitAsync(graceTimeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or KernelDiedException or ObjectDisposedException or TimeoutException)
+            {
+                // Did not go quietly: removed by force below.
+            }
+        }
+
+        if (run.Client is { } c)
+        {
+            await c.DisposeAsync().ConfigureAwait(false);
+        }
+
+        run.SocketSet?.Dispose();
+        if (run.ContainerId is { } id)
+        {
+            try
+            {
+                await docker.Containers.RemoveAsync(id, force: true, removeVolumes: true, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (DockerNotFoundException)
+            {
+            }
+            catch (DockerException ex)
+            {
+                LifecycleLog.CleanupFailed(_logger, "remove container " + id, ex.Message);
+            }
+
+            runs.Remove(id);
+        }
+
+        if (run.Counted)
+        {
+            run.Counted = false;
+            metrics.RunEnded();
+        }
+
+        var failures = run.Sockets.Remove();
+        if (failures.Count > 0)
+        {
+            LifecycleLog.CleanupFailed(_logger, "socket directory " + run.Sockets.HostPath, string.Join("; ", failures));
+        }
+    }
+
+    private async Task<string> TailLogsAsync(string? containerId)
+    {
+        if (containerId is null)
+        {
+            return "";
+        }
+
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5), timeProvider);
+            var logs = await docker.Containers.GetLogsAsync(containerId, new ContainerLogsParameters { Tail = 15, MaxBytes = 4096 }, cts.Token).ConfigureAwait(false);
+            var text = (logs.Stderr + logs.Stdout).Trim();
+            return text.Length == 0 ? "" : " Last output:\n" + text;
+        }
+        catch (Exception ex) when (ex is DockerException or OperationCanceledException or IOException)
+        {
+            return "";
+        }
+    }
+}
