@@ -57,7 +57,7 @@ public sealed class KernelLeaseTests(DefaultGatewayFixture fixture, ITestOutputH
     public async Task LeaseOutsideTheBounds_IsRefusedWith400(string value)
     {
         RestResponse response = await GatewayRest.PostAsync(Gateway, "api/kernels",
-            $$$"""{"name":"python3","env":{"KERNEL_LEASE_SECONDS":"{{{value}}}"}}""", Timeouts.KernelStart);
+            $$$"""{"name":"python3","env":{"KERNEL_LEASE_SECONDS":"{{{value}}}"}}""", TestTimeouts.KernelStart);
 
         var error = GatewayRest.ExpectJsonError(response, HttpStatusCode.BadRequest);
         Assert.Contains("KERNEL_LEASE_SECONDS", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
@@ -66,7 +66,7 @@ public sealed class KernelLeaseTests(DefaultGatewayFixture fixture, ITestOutputH
     private async Task<string> StartLeasedAsync(int seconds)
     {
         RestResponse created = await GatewayRest.PostAsync(Gateway, "api/kernels",
-            $$$"""{"name":"python3","env":{"KERNEL_LEASE_SECONDS":"{{{seconds}}}"}}""", Timeouts.KernelStart);
+            $$$"""{"name":"python3","env":{"KERNEL_LEASE_SECONDS":"{{{seconds}}}"}}""", TestTimeouts.KernelStart);
         GatewayRest.ExpectStatus(created, HttpStatusCode.Created, Gateway);
         string id = created.Json!["id"]!.GetValue<string>();
         DeleteAfterTest(id);
