@@ -88,4 +88,20 @@ fi
 
 echo "setup: building the solution"
 dotnet build NotebookGateway.sln -c Release -v quiet -nologo -clp:ErrorsOnly
+
+# --- kernelspec bridge (issue 12) ---
+# The Jupyter tools its tests drive: jupyter_kernel_test, nbconvert/nbclient (and nbclient's test notebooks),
+# jupyter console under tmux, jupyter kernelspec (jupyter-client's scripts).
+install_missing jupyter-client jupyter-console jupyter-nbconvert python3-nbclient python3-jupyter-kernel-test tmux
+# The bridge is published to a stable path (BRIDGE_DIR, default artifacts/bridge of this checkout) that installed
+# kernelspecs name in their argv; a later build of the solution does not touch it. Republished only when a source
+# of the bridge or of the projects it uses is newer than the published dll.
+BRIDGE_DIR="${BRIDGE_DIR:-$ROOT/artifacts/bridge}"
+if [ ! -f "$BRIDGE_DIR/NotebookGateway.Bridge.dll" ] || [ -n "$(find src/NotebookGateway.Bridge src/NotebookGateway.Jupyter src/NotebookGateway.Zmq \
+        Directory.Build.props Directory.Packages.props -newer "$BRIDGE_DIR/NotebookGateway.Bridge.dll" \
+        \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' \) -not -path '*/obj/*' -not -path '*/bin/*' -print -quit)" ]; then
+    echo "setup: publishing the kernelspec bridge to $BRIDGE_DIR"
+    dotnet publish src/NotebookGateway.Bridge/NotebookGateway.Bridge.csproj -c Release -o "$BRIDGE_DIR" -v quiet -nologo -clp:ErrorsOnly
+fi
+# --- end kernelspec bridge (issue 12) ---
 echo "setup: done"

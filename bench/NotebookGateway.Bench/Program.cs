@@ -8,6 +8,7 @@ using NotebookGateway.Zmq;
 // Benchmarks for the README. Run from the repository root:
 // dotnet run -c Release --project bench/NotebookGateway.Bench [all|execute|pingpong|sandbox] [--runs N] [--starts N] [--idle N]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll gateway [--runs 500] [--concurrent 20] [--starts 10] [--concurrent-runs 100]
+// dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll bridge [--runs 1000] [--starts 10]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll users [--kernels 100] [--users 10] [--concurrent-users 20] [--concurrent-runs 100] [--idle-timeout 30]
 string mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 int runs = ReadOption("--runs", 1000);
@@ -30,6 +31,10 @@ if (mode is "gateway")
 {
     return await NotebookGateway.Bench.GatewayBenchmark.RunAsync(
         Environment.CurrentDirectory, ReadOption("--runs", 500), ReadOption("--concurrent", 20), ReadOption("--starts", 10), ReadOption("--concurrent-runs", 100));
+}
+if (mode is "bridge")
+{
+    return await NotebookGateway.Bench.BridgeBenchmark.RunAsync(Environment.CurrentDirectory, ReadOption("--runs", 1000), ReadOption("--starts", 10));
 }
 if (mode is "users")
 {

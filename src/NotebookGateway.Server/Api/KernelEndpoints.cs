@@ -23,7 +23,7 @@ public static class KernelEndpoints
                 ? Results.Json(kernels.List(GatewayUser.Get(context)).Select(KernelModel.From).ToList(), ApiModelsJsonContext.Default.ListKernelModel)
                 : JsonErrors.Create(StatusCodes.Status403Forbidden, "Forbidden", "Listing kernels is disabled (Gateway:ListKernels)."));
 
-        app.MapPost("/api/kernels", async (HttpContext context, KernelStarter starter, IOptions<GatewayOptions> options) =>
+        app.MapPost("/api/kernels", async (HttpContext context, KernelStarter starter, IOptions<GatewayOptions> options, KernelLeases leases) =>
         {
             (JsonElement body, IResult? error) = await RequestBodies.ReadObjectAsync(context.Request);
             if (error is not null || !RequestBodies.TryGetString(body, "name", out string? name, out error))
@@ -45,6 +45,11 @@ public static class KernelEndpoints
                 }
                 workspace = WorkspaceKey(user, workspaceName);
             }
+            int leaseSeconds = 0;
+            if (env.Remove(KernelLeases.Variable, out string? leaseText) && leases.Parse(leaseText, out leaseSeconds) is { } badLease)
+            {
+                return RequestBodies.BadRequest(badLease);
+            }
             (GatewayKernel? kernel, StartFailure? failure) = await starter.StartKernelAsync(new KernelStartRequest
             {
                 SpecName = string.IsNullOrEmpty(name) ? options.Value.DefaultKernelName : name,
@@ -54,6 +59,10 @@ public static class KernelEndpoints
             if (failure is not null)
             {
                 return failure.ToResult();
+            }
+            if (leaseSeconds > 0)
+            {
+                leases.Hold(kernel!.Id, leaseSeconds);
             }
             context.Response.Headers.Location = $"{options.Value.BaseUrl}api/kernels/{kernel!.Id}";
             return Results.Json(KernelModel.From(kernel), ApiModelsJsonContext.Default.KernelModel, statusCode: StatusCodes.Status201Created);

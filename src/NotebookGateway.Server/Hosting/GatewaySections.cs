@@ -7,6 +7,7 @@ using NotebookGateway.Server.Configuration;
 using NotebookGateway.Server.Culling;
 using NotebookGateway.Server.Execution;
 using NotebookGateway.Server.Hubs;
+using NotebookGateway.Server.Kernels;
 using NotebookGateway.Server.Logging;
 using NotebookGateway.Server.Metrics;
 using NotebookGateway.Server.Quotas;
@@ -35,6 +36,7 @@ public static class GatewaySections
         new Section<KernelHubOptions>(KernelHubOptions.Section, new KernelHubOptionsValidator()),
         new Section<QuotaOptions>(QuotaOptions.Section, new RulesValidator<QuotaOptions>(o => o.Validate())),
         new Section<CullingOptions>(CullingOptions.Section, new RulesValidator<CullingOptions>(o => o.Validate())),
+        new Section<LeaseOptions>(LeaseOptions.Section, new RulesValidator<LeaseOptions>(o => o.Validate())),
         new Section<RateLimitOptions>(RateLimitOptions.Section, new RulesValidator<RateLimitOptions>(o => o.Validate())),
         new Section<KernelSpecAccessOptions>(KernelSpecAccessOptions.Section, new RulesValidator<KernelSpecAccessOptions>(o => o.Validate())),
         new Section<ExecutionOptions>(ExecutionOptions.Section, new RulesValidator<ExecutionOptions>(o => o.Validate())),

@@ -38,11 +38,13 @@ public static class GatewayServices
             MaxFrameBytes = sp.GetRequiredService<IOptions<ChannelOptions>>().Value.MaxClientMessageBytes,
         }));
 
-        // Kernels: the sandboxes, the registry and the starter, sessions, culling.
+        // Kernels: the sandboxes, the registry and the starter, sessions, leases, culling.
         services.AddSandboxKernels();
         services.AddSingleton<GatewayKernelRegistry>();
         services.AddSingleton<SessionStore>();
         services.AddSingleton<KernelStarter>();
+        services.AddSingleton<KernelLeases>();
+        services.AddHostedService(sp => sp.GetRequiredService<KernelLeases>());
         services.AddHostedService<KernelCuller>();
 
         // Transports and metrics.

@@ -8,7 +8,7 @@ using NotebookGateway.Docker;
 using NotebookGateway.Docker.Containers;
 using NotebookGateway.Docker.Models;
 
-namespace NotebookGateway.Server.Tests.Support;
+namespace NotebookGateway.Testing;
 
 /// <summary>
 /// The real gateway as an operator runs it, and the only place that knows how:

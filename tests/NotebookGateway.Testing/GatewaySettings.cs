@@ -1,10 +1,10 @@
-namespace NotebookGateway.Server.Tests.Support;
+namespace NotebookGateway.Testing;
 
 /// <summary>
 /// Configuration keys the tests set on the gateway (as <c>NBGW_</c> environment overrides), the names
 /// <c>GatewayOptions</c> binds; if the server renames one, change it here only.
 /// </summary>
-internal static class GatewaySettings
+public static class GatewaySettings
 {
     public const string Listen = "Gateway:Listen";
     public const string Token = "Gateway:Token";
