@@ -11,7 +11,7 @@
  *   - the kernel process ignores SIGINT (the gateway's interrupt signals the kernel's whole process group, which
  *     includes the session server).
  * Asynchronous code (a timer or promise that loops) cannot be stopped this way; the gateway's cell limits and a
- * restart still apply. And when the session server dies by itself (the memory limit), the running cell ends with an
+ * restart still apply. Replies get the fields protocol 5 requires that jp-kernel leaves out. And when the session server dies by itself (the memory limit), the running cell ends with an
  * error saying so and a new session starts. Nothing of ijavascript is changed on disk: the patches are applied in
  * memory.
  */
@@ -100,6 +100,30 @@ function outOfMemoryKills() {
         }
     }
     return 0;
+}
+
+// jp-kernel leaves out reply fields protocol 5 requires (jupyter_kernel_test rejects such replies): "status" of
+// kernel_info_reply, "metadata" of complete_reply. Every handler's replies are completed on the way out.
+const handlers = require(path.join(modules, "jp-kernel", "lib", "handlers_v5.js"));
+for (const [name, handler] of Object.entries(handlers)) {
+    if (typeof handler !== "function") {
+        continue;
+    }
+    handlers[name] = function(request) {
+        const respond = request.respond;
+        request.respond = function(socket, msgType, content) {
+            if (content && typeof content === "object" && msgType.endsWith("_reply")) {
+                if (content.status === undefined) {
+                    content.status = "ok";
+                }
+                if (msgType === "complete_reply" && content.metadata === undefined) {
+                    content.metadata = {};
+                }
+            }
+            return respond.apply(this, arguments);
+        };
+        return handler.call(this, request);
+    };
 }
 
 // ijavascript's kernel (parses argv, reads the connection file, binds the sockets) ...

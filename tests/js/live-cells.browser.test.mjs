@@ -23,6 +23,10 @@ const FOREIGN_PORT = Number(process.env.FOREIGN_PORT ?? '0');
 const SCREENSHOT_PATH = process.env.SCREENSHOT_PATH || path.join(os.tmpdir(), 'live-cells-demo.png');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
+/** Cells of the demo page: six Python ones, then one per language (Python, R, JavaScript, C, Bash) from this index. */
+const DEMO_CELLS = 11;
+const FIRST_LANGUAGE_CELL = 6;
+
 /** Kernel start (container launch) plus the SignalR connection. */
 const KERNEL_START_MS = 90_000;
 /** One short cell or one UI reaction. */
@@ -173,8 +177,8 @@ describe('the demo page served by the gateway', () => {
   test('runs cells in one kernel: a variable, its use, a plot, an interrupted sleep and input()', async () => {
     const { page, log } = await newPage();
     await page.goto(`${GATEWAY_URL}demo/?token=${encodeURIComponent(GATEWAY_TOKEN)}`, { timeout: STEP_MS });
-    await page.locator('.live-cell').nth(5).waitFor({ timeout: STEP_MS });
-    assert.equal(await page.locator('.live-cell').count(), 6, 'the demo page has six cells');
+    await page.locator('.live-cell').nth(DEMO_CELLS - 1).waitFor({ timeout: STEP_MS });
+    assert.equal(await page.locator('.live-cell').count(), DEMO_CELLS, `the demo page has ${DEMO_CELLS} cells`);
     assert.equal(await page.locator('#live-cells-kernel-status').getAttribute('data-state'), 'disconnected',
       'no kernel before the first Run');
 
@@ -255,6 +259,31 @@ describe('the demo page served by the gateway', () => {
     await use.run();
     await waitForState(page, log, use, 'error', STEP_MS);
     assert.match(await use.output.innerText(), /NameError: name 'x' is not defined/);
+    await page.close();
+  });
+
+  test('runs each language in a kernel of its own, all in the page\'s workspace (Python, R, JavaScript, C, Bash)', async () => {
+    const { page, log } = await newPage();
+    await page.goto(`${GATEWAY_URL}demo/?token=${encodeURIComponent(GATEWAY_TOKEN)}`, { timeout: STEP_MS });
+    await page.locator('.live-cell').nth(DEMO_CELLS - 1).waitFor({ timeout: STEP_MS });
+    const languages = [['python3', /wrote shared\.txt/], ['ir', /written by Python - read by R 4/], ['javascript', /written by Python - read by Node\.js v/],
+      ['c', /^written by Python - read by C$/], ['bash', /^written by Python - read by bash in \/home\/sandbox\/work$/]];
+    for (const [index, [kernel, expected]] of languages.entries()) {
+      const c = cell(page, FIRST_LANGUAGE_CELL + index);
+      await c.run();
+      await waitForState(page, log, c, 'done', KERNEL_START_MS);
+      assert.match((await c.output.innerText()).trim(), expected, `${kernel} cell`);
+      const badge = kernel === 'python3' ? '#live-cells-kernel-status' : `#live-cells-kernel-status-${kernel}`;
+      await page.locator(`${badge}[data-state="idle"]`).waitFor({ timeout: STEP_MS });
+    }
+
+    // One notebook session for the page; one kernel per language, each of its language.
+    const sessions = (await api(GATEWAY_URL, GATEWAY_TOKEN, 'GET', 'api/sessions')).body.filter(s => s.path === '/demo/');
+    assert.equal(sessions.length, 1, `one session for the page: ${JSON.stringify(sessions)}`);
+    const kernels = (await api(GATEWAY_URL, GATEWAY_TOKEN, 'GET', 'api/kernels')).body;
+    for (const [kernel] of languages) {
+      assert.equal(kernels.filter(k => k.name === kernel).length, 1, `one ${kernel} kernel: ${JSON.stringify(kernels)}`);
+    }
     await page.close();
   });
 });

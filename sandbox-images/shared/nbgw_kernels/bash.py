@@ -72,7 +72,7 @@ class BashKernel(ReplKernel):
             return {"status": "unknown"}
         if result.returncode == 0:
             return {"status": "complete"}
-        if "unexpected end of file" in result.stderr:
+        if "unexpected end of file" in result.stderr or "unexpected EOF" in result.stderr:
             return {"status": "incomplete", "indent": ""}
         return {"status": "invalid"}
 

@@ -99,6 +99,11 @@ public sealed partial class KernelHub(
         }
         (SessionRecord? session, bool created, StartFailure? sessionFailure) = await starter.CreateSessionAsync(new NewSession(path, "", "notebook", specName), user, aborted);
         ThrowIfFailed(sessionFailure);
+        if (!created && session!.KernelId is { } ownId && kernels.TryGet(ownId, user, out GatewayKernel own) && own.Sandbox.Spec.Name != specName)
+        {
+            // A page that mixes languages: one kernel per language, all in the session's workspace.
+            return await CompanionKernelAsync(session, specName, user, aborted);
+        }
         if (!created && session!.KernelId is { } existingId && kernels.TryGet(existingId, user, out GatewayKernel existing) && IsAlive(existing))
         {
             return new StartKernelResult(existing.Id, existing.Sandbox.Spec.Name, session.Id, Attached: true);
@@ -117,6 +122,19 @@ public sealed partial class KernelHub(
         }
         Log.KernelStarted(logger, sessionKernel.Id, user);
         return new StartKernelResult(sessionKernel.Id, sessionKernel.Sandbox.Spec.Name, session!.Id, Attached: false);
+    }
+
+    /// <summary>The session's kernel of <paramref name="specName"/> beside its own: reused while alive, else started.</summary>
+    private async Task<StartKernelResult> CompanionKernelAsync(SessionRecord session, string specName, string user, CancellationToken aborted)
+    {
+        if (session.Companions.TryGetValue(specName, out string? companionId) && kernels.TryGet(companionId, user, out GatewayKernel companion) && IsAlive(companion))
+        {
+            return new StartKernelResult(companion.Id, specName, session.Id, Attached: true);
+        }
+        (GatewayKernel? started, StartFailure? failure) = await starter.StartCompanionKernelAsync(session, specName, user, aborted);
+        ThrowIfFailed(failure);
+        Log.KernelStarted(logger, started!.Id, user);
+        return new StartKernelResult(started.Id, specName, session.Id, Attached: false);
     }
 
     /// <summary>

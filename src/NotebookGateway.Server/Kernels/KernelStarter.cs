@@ -115,6 +115,21 @@ public sealed class KernelStarter(GatewayKernelRegistry kernels, SessionStore se
         return (stored, true, null);
     }
 
+    /// <summary>
+    /// A kernel of another language in the session's workspace, beside the session's own kernel (it does not replace
+    /// it): files written by one are read by the other. Recorded in <see cref="SessionRecord.Companions"/>.
+    /// </summary>
+    public async Task<(GatewayKernel? Kernel, StartFailure? Failure)> StartCompanionKernelAsync(SessionRecord session, string specName, string user, CancellationToken aborted)
+    {
+        (GatewayKernel? started, StartFailure? failure) = await StartKernelAsync(
+            new KernelStartRequest { SpecName = specName, SessionId = session.WorkspaceKey }, user, aborted);
+        if (started is not null)
+        {
+            session.Companions[specName] = started.Id;
+        }
+        return (started, failure);
+    }
+
     /// <summary>A change of kernel (PATCH kernel.name): the new one runs in the session's workspace, the old one goes.</summary>
     public async Task<(GatewayKernel? Kernel, StartFailure? Failure)> ReplaceSessionKernelAsync(SessionRecord session, string specName, string user, CancellationToken aborted)
     {

@@ -19,6 +19,13 @@ public sealed class SessionRecord
 
     /// <summary>The sandbox workspace key; survives kernel changes, removed with the session.</summary>
     public required string WorkspaceKey { get; init; }
+
+    /// <summary>
+    /// Kernels of other languages running in the session's workspace (kernelspec name → kernel id), started for pages
+    /// that mix languages (the hub's StartKernel with this session and another kernel name). They end with the session,
+    /// as every kernel of its workspace does; <see cref="KernelId"/> stays the session's own kernel.
+    /// </summary>
+    public ConcurrentDictionary<string, string> Companions { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>In-memory sessions, per owner.</summary>

@@ -78,24 +78,36 @@ export function buildCell(block, index) {
   return { container, run, interrupt, restart, status, output };
 }
 
-/** The page's kernel badge: inside the page's own [data-live-cells-status] element if any, else before the first cell. */
-export function buildPageStatus(firstCell) {
+/**
+ * The page's kernel badges: inside the page's own [data-live-cells-status] element if any, else before the first cell.
+ * One row per kernel the page uses (a page can mix languages); the default kernel's badge is #live-cells-kernel-status,
+ * another kernel's #live-cells-kernel-status-<name>.
+ */
+export function buildPageStatus(firstCell, kernelNames, defaultKernel) {
   const holder = document.querySelector('[data-live-cells-status]') ?? document.createElement('div');
   holder.classList.add('live-cells-page');
-  const label = document.createElement('span');
-  label.textContent = 'Kernel: ';
-  const status = badge('disconnected', 'not started');
-  status.id = 'live-cells-kernel-status';
-  status.setAttribute('aria-live', 'polite');
-  const detail = document.createElement('span');
-  detail.className = 'live-cells-page-detail';
+  const rows = new Map();
+  for (const name of kernelNames) {
+    const row = document.createElement('div');
+    row.className = 'live-cells-page-kernel';
+    row.dataset.kernel = name;
+    const label = document.createElement('span');
+    label.textContent = kernelNames.length > 1 ? `Kernel (${name}): ` : 'Kernel: ';
+    const status = badge('disconnected', 'not started');
+    status.id = name === defaultKernel ? 'live-cells-kernel-status' : `live-cells-kernel-status-${name}`;
+    status.setAttribute('aria-live', 'polite');
+    const detail = document.createElement('span');
+    detail.className = 'live-cells-page-detail';
+    row.append(label, status, ' ', detail);
+    rows.set(name, { row, status, detail });
+  }
   const notice = document.createElement('div');
   notice.className = 'live-cells-page-notice';
-  holder.replaceChildren(label, status, ' ', detail, notice);
+  holder.replaceChildren(...Array.from(rows.values(), r => r.row), notice);
   if (!holder.isConnected) {
     firstCell.before(holder);
   }
-  return { holder, status, detail, notice };
+  return { holder, rows, notice };
 }
 
 /** Whether `block` becomes an editable cell: its own data-editable if it has one, else the page's. */

@@ -1,5 +1,6 @@
-// NotebookGateway live cells: turns the page's <pre data-executable> blocks into cells that run in one
-// sandboxed kernel per page. One <script> tag, configured by its data attributes (see config.js).
+// NotebookGateway live cells: turns the page's <pre data-executable> blocks into cells that run in sandboxed
+// kernels: one per language the page uses (a block's data-kernel, else the script's), all in the page's session
+// workspace. One <script> tag, configured by its data attributes (see config.js).
 import { readConfig } from './config.js';
 import { codeOf, findCells } from './discovery.js';
 import { buildCell, buildPageStatus, injectStyles, isEditable, makeEditable, setBadge } from './controls.js';
@@ -28,6 +29,7 @@ class Cell {
   constructor(page, block, index) {
     this.page = page;
     this.block = block;
+    this.kernel = page.kernelFor(kernelNameOf(block, page.config));
     this.parts = buildCell(block, index);
     this.output = new OutputArea(this.parts.output, { allowHtml: page.config.allowHtml });
     this.msgId = null;
@@ -35,8 +37,8 @@ class Cell {
     this.finished = false;
     this.state = 'new';
     this.parts.run.addEventListener('click', () => this.run());
-    this.parts.interrupt.addEventListener('click', () => page.interrupt());
-    this.parts.restart.addEventListener('click', () => page.restart());
+    this.parts.interrupt.addEventListener('click', () => page.interrupt(this.kernel));
+    this.parts.restart.addEventListener('click', () => page.restart(this.kernel));
     if (isEditable(block, page.config.editable)) makeEditable(block, () => this.run());
   }
 
@@ -57,7 +59,7 @@ class Cell {
     this.finished = false;
     this.setState('queued');
     try {
-      const msgId = await this.page.session.execute(codeOf(this.block));
+      const msgId = await this.kernel.session.execute(codeOf(this.block));
       this.page.track(msgId, this);
     } catch (error) {
       this.setState('error');
@@ -69,7 +71,7 @@ class Cell {
     const content = message.content ?? {};
     if (message.channel === 'stdin' && message.msg_type === 'input_request') {
       this.output.promptForInput(String(content.prompt ?? ''), content.password === true, value =>
-        this.page.session.inputReply(value).catch(error => this.output.appendNotice(describeError(error))));
+        this.kernel.session.inputReply(value).catch(error => this.output.appendNotice(describeError(error))));
       return;
     }
     if (message.msg_type === 'execute_reply') {
@@ -95,10 +97,16 @@ class Cell {
   }
 }
 
+/** The kernelspec of a block: its own data-kernel, else the script's. */
+function kernelNameOf(block, config) {
+  return block.getAttribute('data-kernel')?.trim() || config.kernelName;
+}
+
 class LiveCellsPage {
   constructor(config) {
     this.config = config;
     this.cells = [];
+    this.kernels = new Map();
     this.byMsgId = new Map();
     this.early = [];
   }
@@ -107,24 +115,37 @@ class LiveCellsPage {
     const blocks = findCells(document, this.config.selector);
     if (blocks.length === 0) return;
     injectStyles();
-    this.status = buildPageStatus(blocks[0]);
-    this.session = new KernelSession(this.config, {
-      onState: (state, detail) => this.showKernelState(state, detail),
-      onMessage: message => this.route(message),
-    });
+    // One kernel per language the page uses, in order of first use; the script's kernel first when it has cells.
+    const names = [...new Set(blocks.map(block => kernelNameOf(block, this.config)))];
+    this.status = buildPageStatus(blocks[0], names, this.config.kernelName);
     this.cells = blocks.map((block, index) => new Cell(this, block, index));
     if (this.config.autostart) {
-      this.session.ensureKernel().catch(() => {});
+      for (const kernel of this.kernels.values()) kernel.session.ensureKernel().catch(() => {});
     }
   }
 
-  showKernelState(state, detail) {
-    setBadge(this.status.status, state, KERNEL_LABELS[state] ?? state);
-    this.status.holder.dataset.state = state;
-    this.status.detail.textContent = detail;
+  /** The page's kernel of `name`, with its session (started on first Run) and its status row. */
+  kernelFor(name) {
+    let kernel = this.kernels.get(name);
+    if (!kernel) {
+      kernel = { name, status: this.status.rows.get(name) };
+      kernel.session = new KernelSession(this.config, name, {
+        onState: (state, detail) => this.showKernelState(kernel, state, detail),
+        onMessage: message => this.route(message),
+      });
+      this.kernels.set(name, kernel);
+    }
+    return kernel;
+  }
+
+  showKernelState(kernel, state, detail) {
+    setBadge(kernel.status.status, state, KERNEL_LABELS[state] ?? state);
+    kernel.status.row.dataset.state = state;
+    if (kernel.name === this.config.kernelName || this.kernels.size === 1) this.status.holder.dataset.state = state;
+    kernel.status.detail.textContent = detail;
     if (state === 'dead' || state === 'restarting') {
       for (const cell of this.cells) {
-        if (cell.pending) cell.setState('dead');
+        if (cell.kernel === kernel && cell.pending) cell.setState('dead');
       }
     }
   }
@@ -160,12 +181,12 @@ class LiveCellsPage {
     }
   }
 
-  interrupt() {
-    this.session.interrupt().catch(error => this.showKernelState('error', describeError(error)));
+  interrupt(kernel) {
+    kernel.session.interrupt().catch(error => this.showKernelState(kernel, 'error', describeError(error)));
   }
 
-  restart() {
-    this.session.restart().catch(error => this.showKernelState('error', describeError(error)));
+  restart(kernel) {
+    kernel.session.restart().catch(error => this.showKernelState(kernel, 'error', describeError(error)));
   }
 }
 

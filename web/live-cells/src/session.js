@@ -1,6 +1,7 @@
-// One kernel per page, reached through the gateway's SignalR hub ({gateway}hubs/kernels).
-// All cells share it; its messages arrive on one stream keyed by a client id chosen per page load, which is
-// also how the gateway replays what was sent while SignalR was reconnecting.
+// One kernel per language of the page, reached through the gateway's SignalR hub ({gateway}hubs/kernels).
+// The cells of that language share it; its messages arrive on one stream keyed by a client id chosen per page load,
+// which is also how the gateway replays what was sent while SignalR was reconnecting. Every kernel of a page runs
+// in the page's notebook session, so they share its workspace.
 import { HubConnectionBuilder, HubConnectionState, LogLevel } from '@microsoft/signalr';
 
 function randomClientId() {
@@ -28,8 +29,9 @@ export function describeError(error) {
  * restarting, dead, error (with a detail text).
  */
 export class KernelSession {
-  constructor(config, { onState, onMessage }) {
+  constructor(config, kernelName, { onState, onMessage }) {
     this.config = config;
+    this.kernelName = kernelName;
     this.onState = onState;
     this.onMessage = onMessage;
     this.clientId = randomClientId();
@@ -84,7 +86,7 @@ export class KernelSession {
     }
     this.setState('starting');
     const started = await this.connection.invoke('StartKernel', {
-      kernelName: this.config.kernelName,
+      kernelName: this.kernelName,
       session: this.config.session,
     });
     this.kernelId = started.kernelId;
