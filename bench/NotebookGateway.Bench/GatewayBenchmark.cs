@@ -332,10 +332,10 @@ internal sealed class KernelRest : IDisposable
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("token", token);
     }
 
-    /// <summary>Starts a python3 kernel; its id is added to <paramref name="live"/> before this returns.</summary>
-    public async Task<string> StartKernelAsync(List<string> live)
+    /// <summary>Starts a kernel (python3 unless named); its id is added to <paramref name="live"/> before this returns.</summary>
+    public async Task<string> StartKernelAsync(List<string> live, string spec = "python3")
     {
-        using var content = new StringContent("""{"name":"python3"}""", Encoding.UTF8, "application/json");
+        using var content = new StringContent(JsonSerializer.Serialize(new Dictionary<string, string> { ["name"] = spec }), Encoding.UTF8, "application/json");
         using HttpResponseMessage response = await _http.PostAsync(new Uri(_base, "api/kernels"), content);
         string body = await response.Content.ReadAsStringAsync();
         if (response.StatusCode != HttpStatusCode.Created)
