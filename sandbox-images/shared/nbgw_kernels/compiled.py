@@ -32,10 +32,14 @@ from ipykernel.kernelbase import Kernel
 from .languages import LANGUAGES
 from .launch import launch
 from .output import StreamWriter, error_reply, ok_reply, strip_ansi
+from .repl import end_session
 from .sandbox_limits import LimitCounters
 from .stdin_watch import session_reads_stdin, unread_bytes
 
 _POLL = 0.02
+# How long a program must have been silent before the kernel looks whether it waits for input (reading /proc costs
+# CPU that the program's own quota pays for).
+_STDIN_CHECK = 0.05
 _INTERRUPT_GRACE = 1.0
 _SIGNALS = {
     signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "aborted", signal.SIGFPE: "arithmetic error",
@@ -144,16 +148,8 @@ class Stage:
             pass
 
     def close(self):
-        self.signal(signal.SIGKILL)  # nothing of the stage outlives it (background children included)
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-        for fd in (self.master, self.slave, self.err_read):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        # Nothing of the stage outlives it (background children included).
+        end_session(self.process, (self.master, self.slave, self.err_read))
 
 
 class CompiledKernel(Kernel):
@@ -271,6 +267,7 @@ class CompiledKernel(Kernel):
         interrupted_at = None
         limit_hit = None
         written = 0
+        quiet_since = time.monotonic()
         try:
             while not stage.finished():
                 try:
@@ -289,8 +286,11 @@ class CompiledKernel(Kernel):
                         stage.signal(signal.SIGKILL)
                     if interrupted_at is not None and time.monotonic() - interrupted_at > _INTERRUPT_GRACE:
                         stage.signal(signal.SIGKILL)
-                    if not out and not err and stage.waiting_for_input():
+                    if out or err:
+                        quiet_since = time.monotonic()
+                    elif time.monotonic() - quiet_since >= _STDIN_CHECK and stage.waiting_for_input():
                         self._answer_input(stage, allow_stdin, stdout, stderr)
+                        quiet_since = time.monotonic()
                 except KeyboardInterrupt:
                     if interrupted_at is None:
                         interrupted_at = time.monotonic()

@@ -87,7 +87,7 @@ LANGUAGES = {
         run=("{exe}",), version_command=("go", "env", "GOVERSION"),
         mimetype="text/x-go", file_extension=".go", codemirror_mode="go", pygments_lexer="go",
         keywords=tuple(_GO_KEYWORDS),
-        env={"CGO_ENABLED": "0", "GOFLAGS": "-buildvcs=false", "GO111MODULE": "auto", "GOTOOLCHAIN": "local"}),
+        env={"CGO_ENABLED": "0", "GOFLAGS": "-buildvcs=false"}),
     "java": JavaLanguage(
         name="java", display_name="Java", source_name="Main.java",
         compile=("javac", "-encoding", "UTF-8", "-d", "{dir}", "{src}"),

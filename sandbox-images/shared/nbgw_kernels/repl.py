@@ -29,6 +29,9 @@ from .stdin_watch import session_reads_stdin, unread_bytes
 START_TIMEOUT = 30.0
 INTERRUPT_GRACE = 5.0
 POLL = 0.05
+# How long the interpreter must have been silent before the kernel looks whether it waits for input (reading /proc
+# costs CPU that the sandbox's own quota pays for).
+STDIN_CHECK = 0.05
 
 
 class PtyRepl:
@@ -117,20 +120,25 @@ class PtyRepl:
         os.write(self.master, b"\x04")
 
     def kill(self):
+        end_session(self.process, (self.master, self.slave, self.err_read))
+        shutil.rmtree(self.cell_dir, ignore_errors=True)
+
+
+def end_session(process, fds):
+    """Kills a child started with start_new_session and every process of its group, reaps it and closes its pipes."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+    for fd in fds:
         try:
-            os.killpg(self.pid, signal.SIGKILL)
+            os.close(fd)
         except OSError:
             pass
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-        for fd in (self.master, self.slave, self.err_read):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        shutil.rmtree(self.cell_dir, ignore_errors=True)
 
 
 def _take_terminal():
@@ -225,6 +233,7 @@ class ReplKernel(Kernel):
 
         match = None
         tail = b""
+        quiet_since = time.monotonic()
         interrupted_at = None
         exited = False
         while match is None:
@@ -241,7 +250,9 @@ class ReplKernel(Kernel):
                     break
                 if match is None and interrupted_at is not None and time.monotonic() - interrupted_at > INTERRUPT_GRACE:
                     break
-                if match is None and not out and not err and repl.waiting_for_input():
+                if out or err:
+                    quiet_since = time.monotonic()
+                elif match is None and time.monotonic() - quiet_since >= STDIN_CHECK and repl.waiting_for_input():
                     stdout.flush(final=False)
                     stderr.flush(final=False)
                     self._answer_input(repl, allow_stdin)
