@@ -24,7 +24,11 @@ public sealed class KernelSpecAccessApiTests(LimitsAndAccessGatewayFixture fixtu
         Assert.Equal("[]", (await GatewayRest.SendAsync(denied, HttpMethod.Get, Gateway.Url("api/sessions"))).Body);
 
         JsonObject specs = (JsonObject)(await GatewayRest.SendAsync(denied, HttpMethod.Get, Gateway.Url("api/kernelspecs"))).Json!;
-        Assert.Empty((JsonObject)specs["kernelspecs"]!);
+        JsonObject visible = (JsonObject)specs["kernelspecs"]!;
+        Assert.False(visible.ContainsKey("python3"), visible.ToJsonString());
+        // The group denies python3 only; the other languages stay listed and the default moves off the denied spec.
+        Assert.True(visible.ContainsKey("bash"), visible.ToJsonString());
+        Assert.NotEqual("python3", specs["default"]?.GetValue<string>());
         GatewayRest.ExpectJsonError(await GatewayRest.SendAsync(denied, HttpMethod.Get, Gateway.Url("api/kernelspecs/python3")), HttpStatusCode.NotFound);
 
         // Others still see it.
