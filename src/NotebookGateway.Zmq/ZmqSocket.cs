@@ -12,11 +12,13 @@ namespace NotebookGateway.Zmq;
 /// a bounded queue; a cancelled receive never takes a message from it, and a cancelled send is either
 /// not sent at all or reported as sent.
 /// </summary>
-public sealed class ZmqSocket : IAsyncDisposable
+public sealed partial class ZmqSocket : IAsyncDisposable
 {
     private readonly ZmqSocketHandle _handle;
     private readonly Channel<ZmqMessage> _received;
     private readonly Queue<PendingSend> _sendQueue = new();
+    private readonly long _receiveQueueBytes;
+    private long _queuedBytes;
     private ZmqMessage? _stash;
     private int _receivePaused;
     private int _disposeRequested;
@@ -37,6 +39,7 @@ public sealed class ZmqSocket : IAsyncDisposable
             handle.Dispose();
             throw;
         }
+        _receiveQueueBytes = options.ReceiveQueueBytes;
         _received = Channel.CreateBounded<ZmqMessage>(new BoundedChannelOptions(Math.Max(1, options.ReceiveQueueCapacity))
         {
             SingleWriter = true,
@@ -59,6 +62,9 @@ public sealed class ZmqSocket : IAsyncDisposable
 
     /// <summary>Messages received and not yet read.</summary>
     public int PendingReceiveCount => _received.Reader.Count;
+
+    /// <summary>Bytes of the messages received and not yet read.</summary>
+    public long PendingReceiveBytes => Interlocked.Read(ref _queuedBytes);
 
     /// <summary>Binds and returns the resolved endpoint (useful with <c>tcp://127.0.0.1:*</c>).</summary>
     public Task<string> BindAsync(string endpoint) => OnReactor(() =>
@@ -127,63 +133,6 @@ public sealed class ZmqSocket : IAsyncDisposable
         var pending = new PendingSend(this, message, cancellationToken);
         Reactor.Post(pending);
         return pending.Task;
-    }
-
-    /// <summary>Waits for the next message. Cancellation leaves the queue untouched.</summary>
-    public async ValueTask<ZmqMessage> ReceiveAsync(CancellationToken cancellationToken = default)
-    {
-        if (TryReceive(out ZmqMessage? message))
-        {
-            return message;
-        }
-        while (true)
-        {
-            try
-            {
-                if (!await _received.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    throw new ObjectDisposedException("The ZeroMQ socket is closed.", _closeReason);
-                }
-            }
-            catch (ChannelClosedException ex)
-            {
-                throw new ObjectDisposedException(nameof(ZmqSocket), ex);
-            }
-            if (TryReceive(out message))
-            {
-                return message;
-            }
-        }
-    }
-
-    /// <summary>Reads messages until the socket is closed or <paramref name="cancellationToken"/> fires.</summary>
-    public async IAsyncEnumerable<ZmqMessage> ReceiveAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        while (await _received.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (TryReceive(out ZmqMessage? message))
-            {
-                yield return message;
-            }
-        }
-    }
-
-    public bool TryReceive([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ZmqMessage? message)
-    {
-        if (!_received.Reader.TryRead(out message))
-        {
-            return false;
-        }
-        // The reactor stopped reading because the queue was full: there is room again.
-        if (Volatile.Read(ref _receivePaused) == 1 && Interlocked.Exchange(ref _receivePaused, 0) == 1)
-        {
-            Reactor.Post(new InvokeCommand<bool>(() =>
-            {
-                ResumeReceiving();
-                return true;
-            }));
-        }
-        return true;
     }
 
     /// <summary>Closes the socket on its reactor (linger 0). Pending sends fail; queued messages can still be read.</summary>
@@ -271,35 +220,6 @@ public sealed class ZmqSocket : IAsyncDisposable
         }
         _received.Writer.TryComplete();
         return true;
-    }
-
-    private void ResumeReceiving()
-    {
-        if (_stash is not null)
-        {
-            if (!TryDeliver(_stash))
-            {
-                return;
-            }
-            _stash = null;
-        }
-        Reactor.MarkReady(this);
-    }
-
-    private bool TryDeliver(ZmqMessage message)
-    {
-        if (_received.Writer.TryWrite(message))
-        {
-            return true;
-        }
-        // Pause first, then retry: a reader that emptied a slot in between either sees the flag or left room.
-        Volatile.Write(ref _receivePaused, 1);
-        if (_received.Writer.TryWrite(message))
-        {
-            Volatile.Write(ref _receivePaused, 0);
-            return true;
-        }
-        return false;
     }
 
     private unsafe bool SendOne()

@@ -40,4 +40,10 @@ public sealed record ZmqSocketOptions
 
     /// <summary>Capacity of the receive queue between the reactor and readers; when full the reactor stops reading and the high-water mark pushes back on the peer.</summary>
     public int ReceiveQueueCapacity { get; init; } = 4096;
+
+    /// <summary>
+    /// Bytes the receive queue may hold (0 = no byte bound): past it the reactor stops reading, as when the queue is
+    /// full. A message arriving at an empty queue is always taken, whatever its size.
+    /// </summary>
+    public long ReceiveQueueBytes { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using NotebookGateway.Testing;
 
 namespace NotebookGateway.Zmq.Tests;
 
@@ -201,6 +202,34 @@ public sealed class ZmqSocketTests : ZmqTestBase
             Assert.Equal(i.ToString(System.Globalization.CultureInfo.InvariantCulture), Text(message[0]));
         }
         Assert.True(pull.PendingReceiveCount <= 4);
+    }
+
+    [Fact]
+    public async Task ReceiveQueue_ByteBound_HoldsAtMostTheBoundAndLosesNothing()
+    {
+        const int Size = 256 * 1024;
+        await using ZmqSocket pull = Context.CreateSocket(ZmqSocketType.Pull, new ZmqSocketOptions { ReceiveQueueBytes = 1 << 20 });
+        await using ZmqSocket push = Context.CreateSocket(ZmqSocketType.Push);
+        await pull.BindAsync(Ipc("bytes"));
+        await push.ConnectAsync(Ipc("bytes"));
+
+        // Nobody reads. libzmq takes all 40 (10 MiB, within its high-water marks); the queue, whose count bound is 4096,
+        // takes only what its byte bound allows, and the rest waits in libzmq.
+        var sends = Enumerable.Range(0, 40).Select(_ => push.SendAsync(new ZmqMessage(new byte[Size]))).ToList();
+        await Within(Task.WhenAll(sends));
+        DateTime deadline = DateTime.UtcNow + TestTimeouts.Short;
+        while (pull.PendingReceiveCount < 4 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10); // polls the queue's fill level; nothing signals it
+        }
+        Assert.Equal(4, pull.PendingReceiveCount);
+        Assert.Equal(1 << 20, pull.PendingReceiveBytes);
+
+        for (int i = 0; i < 40; i++)
+        {
+            Assert.Equal(Size, (await Within(pull.ReceiveAsync())).TotalBytes);
+        }
+        Assert.Equal(0, pull.PendingReceiveBytes);
     }
 
     [Fact]

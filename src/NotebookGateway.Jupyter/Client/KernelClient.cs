@@ -19,11 +19,15 @@ public sealed class KernelClient : IAsyncDisposable
 {
     private const int SigInt = 2;
 
+    /// <summary>How many msg_ids of sent messages <see cref="HasSent"/> remembers.</summary>
+    private const int SentIdsRemembered = 4096;
+
     private readonly KernelClientOptions _options;
     private readonly KernelSockets _sockets;
     private readonly RequestRouter _router;
     private readonly KernelHeartbeat? _heartbeat;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly RecentIds _sent = new(SentIdsRemembered);
     private readonly TaskCompletionSource<string> _dead = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _firstContact = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _heartbeatLoop = Task.CompletedTask;
@@ -33,7 +37,7 @@ public sealed class KernelClient : IAsyncDisposable
     {
         Connection = connection;
         _options = options;
-        _router = new RequestRouter(options, logger, _stopping.Token);
+        _router = new RequestRouter(options, logger, (channel, message) => Unmatched?.Invoke(channel, message), _stopping.Token);
         _sockets = new KernelSockets(connection, reactor, options, logger, OnMessage, dropped => MessageDropped?.Invoke(dropped), _stopping.Token);
         if (_sockets.Heartbeat is { } heartbeat)
         {
@@ -59,8 +63,18 @@ public sealed class KernelClient : IAsyncDisposable
     /// </summary>
     public event Action<DroppedMessage>? MessageDropped;
 
+    /// <summary>
+    /// Raised for a reply or stdin message from the kernel whose parent is not a request waiting for it (never sent, or
+    /// already answered): the message is dropped. Code in the kernel holds the key, so this is how forgery shows. Runs on
+    /// a pump; must not block.
+    /// </summary>
+    public event Action<MessageChannel, JupyterMessage>? Unmatched;
+
     /// <summary>Requests waiting for a reply or for their idle status.</summary>
     public int PendingRequests => _router.Count;
+
+    /// <summary>Whether this client sent a message with this msg_id (among its last few thousand).</summary>
+    public bool HasSent(string msgId) => _sent.Contains(msgId);
 
     public static async Task<KernelClient> ConnectAsync(
         ConnectionInfo connection,
@@ -131,6 +145,7 @@ public sealed class KernelClient : IAsyncDisposable
     public Task SendAsync(JupyterMessage message, MessageChannel channel, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
+        _sent.Add(message.MsgId);
         return _sockets.SendAsync(message, channel, cancellationToken);
     }
 

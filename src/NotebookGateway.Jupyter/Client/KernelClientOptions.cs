@@ -42,6 +42,15 @@ public sealed record KernelClientOptions
     /// <summary>Capacity of each channel's receive queue; when full, libzmq's high-water mark pushes back on the kernel.</summary>
     public int ReceiveQueueCapacity { get; init; } = 4096;
 
+    /// <summary>Bytes each channel's receive queue may hold (0 = no byte bound); when full, as when its count is.</summary>
+    public long ReceiveQueueBytes { get; init; }
+
+    /// <summary>
+    /// iopub messages read from the kernel per second at most (0 = no bound): a kernel publishing faster waits in its
+    /// own socket (libzmq's high-water mark, where PUB drops), so a flood costs the gateway a bounded share of a core.
+    /// </summary>
+    public int IOPubReadMessagesPerSecond { get; init; }
+
     /// <summary>How long a finished request's observer waits for the kernel's idle status before it is dropped.</summary>
     public TimeSpan ObserverIdleTimeout { get; init; } = TimeSpan.FromMinutes(1);
 

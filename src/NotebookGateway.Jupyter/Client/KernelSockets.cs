@@ -130,10 +130,18 @@ internal sealed partial class KernelSockets(
     private async Task PumpAsync(Channel channel)
     {
         await Task.Yield();
+        ReadRate? rate = channel.Name == MessageChannel.IOPub && options.IOPubReadMessagesPerSecond > 0
+            ? new ReadRate(options.IOPubReadMessagesPerSecond, options.TimeProvider)
+            : null;
         try
         {
             await foreach (ZmqMessage frames in channel.Socket.ReceiveAllAsync(stopping).ConfigureAwait(false))
             {
+                if (rate is not null && rate.Take() is { Ticks: > 0 } wait)
+                {
+                    await Task.Delay(wait, options.TimeProvider, stopping).ConfigureAwait(false); // the rest waits in libzmq
+                    rate.Restart();
+                }
                 DecodeResult result = channel.Codec.Decode(frames);
                 if (!result.Success)
                 {
@@ -168,6 +176,7 @@ internal sealed partial class KernelSockets(
             // twice ours: a message between the two reaches the codec, is refused and reported (MessageDropped).
             MaxMessageSize = options.Limits.MaxMessageBytes * 2,
             ReceiveQueueCapacity = options.ReceiveQueueCapacity,
+            ReceiveQueueBytes = options.ReceiveQueueBytes,
             ReconnectInterval = TimeSpan.FromMilliseconds(100),
         };
         Channel Create(MessageChannel name, ZmqSocketType type, ZmqSocketOptions socketOptions) =>
@@ -179,6 +188,33 @@ internal sealed partial class KernelSockets(
             Create(MessageChannel.Control, ZmqSocketType.Dealer, common),
             Create(MessageChannel.IOPub, ZmqSocketType.Sub, common with { Subscriptions = [ReadOnlyMemory<byte>.Empty] }),
         ];
+    }
+
+    /// <summary>Messages per second in one-second windows.</summary>
+    private sealed class ReadRate(int perSecond, TimeProvider time)
+    {
+        private long _windowStart = time.GetTimestamp();
+        private int _count;
+
+        /// <summary>Counts one message: how long to wait before reading it (zero within the rate).</summary>
+        public TimeSpan Take()
+        {
+            TimeSpan elapsed = time.GetElapsedTime(_windowStart);
+            if (elapsed >= TimeSpan.FromSeconds(1))
+            {
+                _windowStart = time.GetTimestamp();
+                _count = 0;
+                elapsed = TimeSpan.Zero;
+            }
+            return ++_count <= perSecond ? TimeSpan.Zero : TimeSpan.FromSeconds(1) - elapsed;
+        }
+
+        /// <summary>After a wait: a new window, with the message that waited in it.</summary>
+        public void Restart()
+        {
+            _windowStart = time.GetTimestamp();
+            _count = 1;
+        }
     }
 
     private Channel Find(MessageChannel name) => Array.Find(_channels, c => c.Name == name)!;

@@ -8,11 +8,15 @@ namespace NotebookGateway.Jupyter.Client;
 /// <summary>
 /// Matches what a kernel sends to the requests that caused it, by the parent's msg_id: replies complete their request;
 /// iopub goes to every listener and to the observer of its request until the kernel is idle again; stdin goes only to
-/// the observer of the request that asked.
+/// the observer of the request that asked. A reply counts once: a second one for the same request, or one for a request
+/// that is not waiting, goes to <c>unmatched</c> and nowhere else.
 /// </summary>
-internal sealed partial class RequestRouter(KernelClientOptions options, ILogger logger, CancellationToken stopping)
+internal sealed partial class RequestRouter(KernelClientOptions options, ILogger logger,
+    Action<MessageChannel, JupyterMessage> unmatched, CancellationToken stopping)
 {
     private readonly ConcurrentDictionary<string, PendingRequest> _pending = new(StringComparer.Ordinal);
+    /// <summary>Requests given up on (cancelled, timed out): a late reply to one is expected, not forged.</summary>
+    private readonly RecentIds _abandoned = new(256);
     private readonly Lock _listenersLock = new();
     private Action<JupyterMessage>[] _iopubListeners = [];
 
@@ -30,7 +34,12 @@ internal sealed partial class RequestRouter(KernelClientOptions options, ILogger
         return pending;
     }
 
-    public void Remove(string msgId) => _pending.TryRemove(msgId, out _);
+    /// <summary>Gives up on a request: its reply, if it still comes, is dropped as late rather than forged.</summary>
+    public void Remove(string msgId)
+    {
+        _abandoned.Add(msgId);
+        _pending.TryRemove(msgId, out _);
+    }
 
     public PendingRequest? Find(string msgId) => _pending.GetValueOrDefault(msgId);
 
@@ -52,12 +61,15 @@ internal sealed partial class RequestRouter(KernelClientOptions options, ILogger
         {
             case MessageChannel.Shell:
             case MessageChannel.Control:
-                if (pending is null)
+                if (pending is null || !pending.Reply.TrySetResult(message))
                 {
                     Log.UnroutedReply(logger, message.MsgType, parentId);
+                    if (pending is not null || parentId is null || !_abandoned.Contains(parentId))
+                    {
+                        unmatched(channel, message);
+                    }
                     return;
                 }
-                pending.Reply.TrySetResult(message);
                 if (pending.Observer is null || pending.Idle.Task.IsCompleted)
                 {
                     _pending.TryRemove(pending.MsgId, out _);
@@ -68,9 +80,10 @@ internal sealed partial class RequestRouter(KernelClientOptions options, ILogger
                 }
                 break;
             case MessageChannel.Stdin:
-                if (pending?.Observer is null)
+                if (pending?.Observer is null || pending.Reply.Task.IsCompleted)
                 {
                     Log.UnroutedStdin(logger, message.MsgType, parentId);
+                    unmatched(channel, message);
                     return;
                 }
                 pending.Observer.OnStdin(message);

@@ -80,6 +80,8 @@ public sealed class RunPlanner(SandboxHost host, DockerClient docker, TimeProvid
         EnableHeartbeat = run.Kernel.Spec.Sandbox.HeartbeatTimeoutSeconds != 0,
         HeartbeatTimeout = run.Kernel.Spec.Sandbox.HeartbeatTimeoutSeconds is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : host.Options.HeartbeatTimeout,
         Limits = new WireLimits { MaxMessageBytes = run.Kernel.Envelope.MaxMessageBytes },
+        ReceiveQueueBytes = host.Options.KernelReceiveQueueBytes,
+        IOPubReadMessagesPerSecond = host.Options.KernelIOPubReadMessagesPerSecond,
         TimeProvider = timeProvider,
     };
 }

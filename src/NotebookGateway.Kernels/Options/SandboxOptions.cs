@@ -60,6 +60,16 @@ public sealed class SandboxOptions
     public int HeartbeatTimeoutSeconds { get; set; } = 10;
 
     /// <summary>
+    /// iopub messages the gateway reads from one kernel per second at most: a kernel publishing faster is held in its own
+    /// socket, where libzmq's high-water mark drops the excess, so a flood costs the gateway a bounded share of a core.
+    /// Well above what clients are sent (<c>Channels:IOPubMessagesPerSecond</c>), so no output that would be relayed waits.
+    /// </summary>
+    public int KernelIOPubReadMessagesPerSecond { get; set; } = 5000;
+
+    /// <summary>Bytes waiting to be read from one kernel channel at most (at least one message is always taken, whatever its size).</summary>
+    public long KernelReceiveQueueBytes { get; set; } = 16L << 20;
+
+    /// <summary>
     /// Serve a kernelspec only when its image carries a build-time verification of that kernel (the
     /// <c>org.notebookgateway.verified-kernels</c> label that scripts/build-images.sh records after starting the kernel
     /// in a sandbox). Off only for tools that verify images themselves and for tests of deliberately broken kernels.

@@ -79,6 +79,8 @@ public sealed partial class SandboxOptionsValidator : IValidateOptions<SandboxOp
         Require(options.LaunchTimeoutSeconds is >= 1 and <= 600, $"{S}:LaunchTimeoutSeconds must be between 1 and 600 (is {options.LaunchTimeoutSeconds}).");
         Require(options.ShutdownGraceSeconds is >= 0 and <= 300, $"{S}:ShutdownGraceSeconds must be between 0 and 300 (is {options.ShutdownGraceSeconds}).");
         Require(options.HeartbeatTimeoutSeconds is >= 2 and <= 600, $"{S}:HeartbeatTimeoutSeconds must be between 2 and 600 (is {options.HeartbeatTimeoutSeconds}).");
+        Require(options.KernelIOPubReadMessagesPerSecond >= 0, $"{S}:KernelIOPubReadMessagesPerSecond must be 0 (no bound) or positive (is {options.KernelIOPubReadMessagesPerSecond}).");
+        Require(options.KernelReceiveQueueBytes is >= 1 << 20, $"{S}:KernelReceiveQueueBytes must be at least 1 MiB (is {options.KernelReceiveQueueBytes}).");
         Require(options.SocketDirectorySizeKiB is >= 64 and <= 65536, $"{S}:SocketDirectorySizeKiB must be between 64 and 65536 (is {options.SocketDirectorySizeKiB}).");
         Require(options.SocketDirectoryInodes is >= 16 and <= 65536, $"{S}:SocketDirectoryInodes must be between 16 and 65536 (is {options.SocketDirectoryInodes}).");
         Require(options.ContainerLogMaxSize is not null && LogSizePattern().IsMatch(options.ContainerLogMaxSize),

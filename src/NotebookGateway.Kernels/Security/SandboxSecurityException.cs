@@ -39,5 +39,8 @@ public static class SecurityEventKinds
     /// <summary>The in-sandbox self-test found the hardening missing.</summary>
     public const string SelfTestFailed = "self_test_failed";
 
+    /// <summary>A kernel sent a reply, input_request or status for a request that was not outstanding.</summary>
+    public const string ForgedMessage = "forged_message";
+
     public const string Other = "other";
 }

@@ -13,15 +13,27 @@ public sealed record KernelModel(
     [property: JsonPropertyName("last_activity")] string LastActivity,
     [property: JsonPropertyName("execution_state")] string ExecutionState,
     [property: JsonPropertyName("connections")] int Connections,
-    [property: JsonPropertyName("reason")] string? Reason = null)
+    [property: JsonPropertyName("reason")] string? Reason = null,
+    [property: JsonPropertyName("gateway_execution_state"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? GatewayExecutionState = null)
 {
-    public static KernelModel From(GatewayKernel kernel) => new(
-        kernel.Id,
-        kernel.Sandbox.Spec.Name,
-        Timestamp(kernel.Channels.LastActivity),
-        kernel.ExecutionState,
-        kernel.Channels.Connections,
-        kernel.Sandbox.DeathReason);
+    /// <remarks>
+    /// <c>execution_state</c> is what the kernel last said; <c>gateway_execution_state</c> is present when the gateway's
+    /// own view (outstanding cells, sandbox CPU) differs, and it is the one culling and the limits act on.
+    /// <c>last_activity</c> is the last client request or sandbox CPU use.
+    /// </remarks>
+    public static KernelModel From(GatewayKernel kernel)
+    {
+        string claimed = kernel.ExecutionState;
+        string measured = kernel.GatewayExecutionState;
+        return new(
+            kernel.Id,
+            kernel.Sandbox.Spec.Name,
+            Timestamp(kernel.LastActivity),
+            claimed,
+            kernel.Channels.Connections,
+            kernel.Sandbox.DeathReason,
+            measured == claimed ? null : measured);
+    }
 
     /// <summary>ISO 8601 with microseconds and Z, as jupyter_server writes it.</summary>
     public static string Timestamp(DateTimeOffset time) =>

@@ -8,8 +8,9 @@ using NotebookGateway.Server.Quotas;
 namespace NotebookGateway.Server.Culling;
 
 /// <summary>
-/// Shuts down idle (and too old) kernels on an interval driven by the injected <see cref="TimeProvider"/>. Status and
-/// kernel_info polling do not count as activity (see KernelChannels). Clients get a stderr notice saying why, then
+/// Shuts down idle (and too old) kernels on an interval driven by the injected <see cref="TimeProvider"/>. Idle and busy
+/// are the gateway's own view (client requests, outstanding cells, the sandbox's CPU from its cgroup), never the status
+/// the kernel publishes; kernel_info polling and kernel output do not count as activity. Clients get a stderr notice saying why, then
 /// their sockets close.
 /// </summary>
 public sealed partial class KernelCuller(GatewayKernelRegistry kernels, IOptions<CullingOptions> options, TimeProvider time, ILogger<KernelCuller> logger,
@@ -52,7 +53,7 @@ public sealed partial class KernelCuller(GatewayKernelRegistry kernels, IOptions
     public async Task CullOnceAsync(CancellationToken cancellationToken)
     {
         IReadOnlyCollection<GatewayKernel> all = kernels.All;
-        var candidates = all.Select(k => new CullCandidate(k.Id, k.Sandbox.Spec.Name, k.Sandbox.CreatedAt, k.Channels.LastActivity, k.ExecutionState, k.Channels.Connections));
+        var candidates = all.Select(k => new CullCandidate(k.Id, k.Sandbox.Spec.Name, k.Sandbox.CreatedAt, k.LastActivity, k.GatewayExecutionState, k.Channels.Connections));
         var culls = CullingPolicy.Select(candidates, time.GetUtcNow(), options.Value)
             .Select(c => (Kernel: all.FirstOrDefault(k => k.Id == c.Id), c.Reason))
             .Where(c => c.Kernel is not null)

@@ -25,9 +25,11 @@ public sealed class ExecutionMetrics : IDisposable
         Executions = _meter.CreateCounter<long>("executions", description: "Completed cell executions by outcome (ok, error, aborted, timeout, refused).");
         Duration = _meter.CreateHistogram<double>("execution_duration", unit: "s", description: "From the kernel going busy on a cell until its execute_reply.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
-        Timeouts = _meter.CreateCounter<long>("execution_timeouts", description: "Cells stopped by a limit (limit: wall_clock, cpu).");
+        Timeouts = _meter.CreateCounter<long>("execution_timeouts", description: "Cells or kernels stopped by a limit (limit: wall_clock, cpu, background_cpu).");
         TimeoutRestarts = _meter.CreateCounter<long>("execution_timeout_restarts", description: "Kernels restarted because a stopped cell ignored the interrupt.");
         OutputTruncations = _meter.CreateCounter<long>("output_truncations", description: "Cells whose output was cut by the output byte cap or the iopub rate limit.");
+        ForgedMessages = _meter.CreateCounter<long>("kernel_forged_messages",
+            description: "Replies, input requests and statuses a kernel sent for requests that were not outstanding; dropped (msg_type).");
         _meter.CreateObservableGauge("kernels_running_by_user", ObserveRunning, description: "Running kernels by kernelspec and user.");
         _meter.CreateObservableGauge("sandbox_memory", ObserveMemory, unit: "By", description: "Memory charged to each running kernel's container cgroup.");
         _meter.CreateObservableCounter("sandbox_cpu", ObserveCpu, unit: "s", description: "CPU time used by each running kernel's current container.");
@@ -44,6 +46,8 @@ public sealed class ExecutionMetrics : IDisposable
     public Counter<long> TimeoutRestarts { get; }
 
     public Counter<long> OutputTruncations { get; }
+
+    public Counter<long> ForgedMessages { get; }
 
     /// <summary>Where the per-kernel instruments find the gateway's kernels (the registry's own list, set once by it).</summary>
     public void Observe(Func<IEnumerable<IMeteredKernel>> kernels) => _kernels = kernels;

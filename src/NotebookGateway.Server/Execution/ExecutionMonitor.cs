@@ -5,6 +5,7 @@ using NotebookGateway.Jupyter.Envelope;
 using NotebookGateway.Jupyter.Messages;
 using NotebookGateway.Jupyter.Messages.IOPub;
 using NotebookGateway.Jupyter.Messages.Shell;
+using NotebookGateway.Kernels.Security;
 using NotebookGateway.Server.Audit;
 using NotebookGateway.Server.Relay;
 
@@ -12,9 +13,12 @@ namespace NotebookGateway.Server.Execution;
 
 /// <summary>
 /// The cells of one kernel: a wall-clock limit per cell and a CPU budget per window (interrupt at the limit, restart
-/// when the kernel is not idle within the grace period, a notice in the cell either way), executes refused while the
-/// CPU budget is spent, and one metric sample and audit record per completed cell. Timers run on the injected
-/// <see cref="TimeProvider"/>. A cell's wall clock starts when the kernel goes busy on it, not while it waits in the queue.
+/// when the cell is not answered within the grace period, a notice in the cell either way), a bound on CPU used while no
+/// cell is outstanding, executes refused while the CPU budget is spent, and one metric sample and audit record per
+/// completed cell. Everything rests on what the gateway itself sees, never on what the kernel claims: a cell starts when
+/// the gateway forwards it (or when the cell before it is answered), ends with the one reply the gateway matched to it,
+/// and CPU comes from the container's cgroup. The kernel's status messages decide nothing here (code in the kernel holds
+/// its key and can publish any status). Timers run on the injected <see cref="TimeProvider"/>.
 /// </summary>
 public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
 {
@@ -24,14 +28,19 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
     private readonly Func<Task> _interrupt;
     private readonly Func<Task> _restart;
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, Cell> _cells = new(StringComparer.Ordinal);
-    private readonly CpuWindow _cpu;
+    /// <summary>Cells forwarded and not yet answered, in the order the kernel runs them.</summary>
+    private readonly List<Cell> _cells = [];
+    private readonly CpuActivity _cpu;
     private readonly double _wallClockSeconds;
-    private readonly ITimer? _cpuTimer;
+    private readonly ITimer _cpuTimer;
     private Cell? _running;
     private ITimer? _wallTimer;
     private ITimer? _graceTimer;
+    private ITimer? _backgroundGraceTimer;
+    private double? _backgroundStoppedAt;
+    private bool _cellSinceLastSample;
     private bool _cpuSpent;
+    private long _forged;
     private bool _disposed;
 
     public ExecutionMonitor(ExecutionTarget kernel, ExecutionOptions options, ExecutionServices services, Func<Task> interrupt, Func<Task> restart)
@@ -41,16 +50,14 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
         _services = services;
         _interrupt = interrupt;
         _restart = restart;
-        _cpu = new CpuWindow(options.CpuWindow);
+        _cpu = new CpuActivity(options.CpuWindow, options.BackgroundCpuWindow, options.ActiveCpuPercent / 100);
         // The gateway's limit (0 = off); a kernelspec may set a tighter one.
         _wallClockSeconds = options.WallClockSecondsPerCell > 0 && kernel.SpecCellTimeoutSeconds > 0
             ? Math.Min(options.WallClockSecondsPerCell, kernel.SpecCellTimeoutSeconds)
             : options.WallClockSecondsPerCell;
-        if (options.CpuSecondsPerWindow > 0)
-        {
-            // One-shot, re-armed after each sample: samples never overlap, however slow a read is.
-            _cpuTimer = services.Time.CreateTimer(static s => ((ExecutionMonitor)s!).SampleCpu(), this, options.CpuSampleInterval, Timeout.InfiniteTimeSpan);
-        }
+        // Always sampled: culling and the gateway's busy state need it even with the CPU limits off. One-shot,
+        // re-armed after each sample: samples never overlap, however slow a read is.
+        _cpuTimer = services.Time.CreateTimer(static s => ((ExecutionMonitor)s!).SampleCpu(), this, options.CpuSampleInterval, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Cells admitted and not yet answered.</summary>
@@ -65,6 +72,30 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
         }
     }
 
+    /// <summary>The gateway's view: a cell is outstanding, or the sandbox used CPU in the last sample interval.</summary>
+    public bool IsBusy
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _cells.Count > 0 || _cpu.ActiveNow;
+            }
+        }
+    }
+
+    /// <summary>When the sandbox last used a noticeable share of a core (cgroup), if ever.</summary>
+    public DateTimeOffset? LastCpuActivity
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _cpu.LastActiveAt;
+            }
+        }
+    }
+
     public ExecutionRefusal? Admit(JupyterMessage request)
     {
         Cell cell = NewCell(request);
@@ -73,7 +104,9 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
         {
             if (!_cpuSpent)
             {
-                _cells[cell.MsgId] = cell;
+                _cells.Add(cell);
+                _cellSinceLastSample = true;
+                StartNext();
                 return null;
             }
             wait = Math.Max(1, Math.Ceiling((_cpu.FreesAt(_options.CpuSecondsPerWindow) - _services.Time.GetUtcNow()).TotalSeconds));
@@ -87,51 +120,73 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
 
     public void OnRefused(JupyterMessage request, string limit) => Complete(NewCell(request), "refused", limit, TimeSpan.Zero);
 
-    public void OnStatus(string parent, string state)
+    public void OnWithdrawn(JupyterMessage request)
     {
+        // The newest cell with that msg_id: an earlier one with the same id is the one the kernel really has.
         lock (_lock)
         {
-            if (state == ExecutionStates.Busy && _cells.TryGetValue(parent, out Cell? cell) && cell.StartedAt is null)
+            int index = _cells.FindLastIndex(c => c.MsgId == request.MsgId);
+            if (index >= 0)
             {
-                cell.StartedAt = _services.Time.GetTimestamp();
-                _running = cell;
-                _wallTimer?.Dispose();
-                _wallTimer = _wallClockSeconds > 0
-                    ? _services.Time.CreateTimer(_ => OnWallClock(cell), null, TimeSpan.FromSeconds(_wallClockSeconds), Timeout.InfiniteTimeSpan)
-                    : null;
-            }
-            else if (state == ExecutionStates.Idle && _running?.MsgId == parent)
-            {
-                StopTimers();
-                _running = null;
+                Remove(index);
             }
         }
     }
 
+    /// <summary>The reply the gateway matched to a forwarded request (at most one per request, forged or not).</summary>
     public void OnReply(JupyterMessage reply)
     {
         if (reply.MsgType != MessageTypes.ExecuteReply || reply.ParentMsgId is not { } parent)
         {
             return;
         }
-        Cell? cell;
+        Cell cell;
         lock (_lock)
         {
-            if (!_cells.Remove(parent, out cell))
+            int index = _cells.FindIndex(c => c.MsgId == parent);
+            if (index < 0)
             {
                 return;
             }
-            if (ReferenceEquals(_running, cell))
-            {
-                StopTimers();
-                _running = null;
-            }
+            cell = Remove(index);
         }
         string status = reply.GetContentString("status") ?? ReplyStatus.Error;
         Complete(cell, cell.StoppedBy is null ? status : "timeout", cell.StoppedBy, Elapsed(cell));
     }
 
+    /// <summary>Under the lock: the cell leaves the queue; if it was running, its clocks stop and the next one's starts.</summary>
+    private Cell Remove(int index)
+    {
+        Cell cell = _cells[index];
+        _cells.RemoveAt(index);
+        if (ReferenceEquals(_running, cell))
+        {
+            StopTimers();
+            _running = null;
+            StartNext();
+        }
+        return cell;
+    }
+
     public void OnOutputLimited() => _services.Metrics.OutputTruncations.Add(1);
+
+    public void OnForged(string msgType, string? parentMsgId)
+    {
+        _services.Metrics.ForgedMessages.Add(1, new KeyValuePair<string, object?>("msg_type",
+            msgType is MessageTypes.ExecuteReply or MessageTypes.Status or MessageTypes.InputRequest ? msgType : "other")); // bounded label values
+        long count;
+        lock (_lock)
+        {
+            count = ++_forged;
+            // One security event for the first, then one per power of two: a flood of forgeries cannot flood the log.
+            if ((count & (count - 1)) != 0)
+            {
+                return;
+            }
+        }
+        _services.SecurityEvents?.Report(SecurityEventKinds.ForgedMessage, _kernel.Id, null,
+            $"`{msgType}` for request `{parentMsgId ?? "-"}`, which is not outstanding; dropped ({count} so far)");
+    }
 
     public void OnKernelReset()
     {
@@ -139,8 +194,10 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
         lock (_lock)
         {
             StopTimers();
+            StopBackgroundWatch();
+            _cpu.ResetBackground(); // the new run starts clean: whatever ran in the background died with the old one
             _running = null;
-            ended = [.. _cells.Values];
+            ended = [.. _cells];
             _cells.Clear();
         }
         foreach (Cell cell in ended)
@@ -155,7 +212,8 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
         {
             _disposed = true;
             StopTimers();
-            _cpuTimer?.Dispose();
+            StopBackgroundWatch();
+            _cpuTimer.Dispose();
         }
     }
 
@@ -169,6 +227,21 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
             }
             Stop(cell, "wall_clock", $"[execution stopped: this cell ran longer than the {Seconds(_wallClockSeconds)} limit; the kernel was interrupted]\n");
         }
+    }
+
+    /// <summary>Under the lock: the oldest outstanding cell is the one the kernel runs; its clock starts now.</summary>
+    private void StartNext()
+    {
+        if (_running is not null || _cells.Count == 0)
+        {
+            return;
+        }
+        Cell cell = _cells[0];
+        cell.StartedAt = _services.Time.GetTimestamp();
+        _running = cell;
+        _wallTimer = _wallClockSeconds > 0
+            ? _services.Time.CreateTimer(_ => OnWallClock(cell), null, TimeSpan.FromSeconds(_wallClockSeconds), Timeout.InfiniteTimeSpan)
+            : null;
     }
 
     private void SampleCpu()
@@ -186,7 +259,7 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
             {
                 if (!_disposed)
                 {
-                    _cpuTimer?.Change(_options.CpuSampleInterval, Timeout.InfiniteTimeSpan);
+                    _cpuTimer.Change(_options.CpuSampleInterval, Timeout.InfiniteTimeSpan);
                 }
             }
         }
@@ -200,11 +273,16 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
             {
                 return;
             }
-            _cpu.Add(_services.Time.GetUtcNow(), container, seconds);
-            _cpuSpent = _cpu.Used >= _options.CpuSecondsPerWindow;
+            _cpu.Add(_services.Time.GetUtcNow(), container, seconds, background: !_cellSinceLastSample);
+            _cellSinceLastSample = _cells.Count > 0;
+            _cpuSpent = _options.CpuSecondsPerWindow > 0 && _cpu.Used >= _options.CpuSecondsPerWindow;
             if (_cpuSpent && _running is { StoppedBy: null } cell)
             {
                 Stop(cell, "cpu", $"[execution stopped: this kernel used more than {Seconds(_options.CpuSecondsPerWindow)} of CPU time in the last {Seconds(_options.CpuWindowSeconds)}; the kernel was interrupted; new cells are refused until the window frees up]\n");
+            }
+            if (_options.BackgroundCpuSecondsPerWindow > 0 && _backgroundStoppedAt is null && _cpu.BackgroundUsed >= _options.BackgroundCpuSecondsPerWindow)
+            {
+                StopBackground();
             }
         }
     }
@@ -227,7 +305,7 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
         {
             if (_disposed || !ReferenceEquals(_running, cell))
             {
-                return; // it stopped in time
+                return; // it was answered in time
             }
             _services.Metrics.TimeoutRestarts.Add(1);
             Log.Restarting(_services.Logger, _kernel.Id, _kernel.Owner, cell.MsgId);
@@ -316,20 +394,5 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
 
         /// <summary>The limit that stopped the cell (wall_clock, cpu), once one did.</summary>
         public string? StoppedBy { get; set; }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 3501, Level = LogLevel.Information, Message = "Kernel `{KernelId}` of `{Owner}`: cell `{MsgId}` stopped by the {Limit} limit")]
-        public static partial void CellStopped(ILogger logger, string kernelId, string owner, string msgId, string limit);
-
-        [LoggerMessage(EventId = 3502, Level = LogLevel.Warning, Message = "Kernel `{KernelId}` of `{Owner}`: cell `{MsgId}` ignored the interrupt; restarting the kernel")]
-        public static partial void Restarting(ILogger logger, string kernelId, string owner, string msgId);
-
-        [LoggerMessage(EventId = 3503, Level = LogLevel.Information, Message = "Kernel `{KernelId}` of `{Owner}`: execute refused, CPU budget spent")]
-        public static partial void Refused(ILogger logger, string kernelId, string owner);
-
-        [LoggerMessage(EventId = 3504, Level = LogLevel.Warning, Message = "Kernel `{KernelId}`: {Action} after a limit failed: {Error}")]
-        public static partial void ActionFailed(ILogger logger, string kernelId, string action, string error);
     }
 }

@@ -28,8 +28,19 @@ public sealed class ExecutionOptions
 
     public double CpuWindowSeconds { get; set; } = 60;
 
-    /// <summary>How often a kernel's CPU usage is sampled while the CPU limit is on.</summary>
+    /// <summary>How often a kernel's CPU usage is read from its container's cgroup (for the limits and for culling).</summary>
     public double CpuSampleSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// CPU seconds a kernel may use within <see cref="BackgroundCpuWindowSeconds"/> while none of its cells is outstanding
+    /// (work left running after a reply, real or forged): past it the kernel is interrupted, then restarted if it goes on.
+    /// </summary>
+    public double BackgroundCpuSecondsPerWindow { get; set; } = 30;
+
+    public double BackgroundCpuWindowSeconds { get; set; } = 60;
+
+    /// <summary>A sample interval in which the sandbox used at least this share of one core counts as activity (culling, the gateway's busy).</summary>
+    public double ActiveCpuPercent { get; set; } = 5;
 
     /// <summary>Per-user output caps, by user name.</summary>
     public Dictionary<string, UserOutputLimits> Users { get; set; } = new(StringComparer.Ordinal);
@@ -39,6 +50,8 @@ public sealed class ExecutionOptions
     public TimeSpan CpuWindow => TimeSpan.FromSeconds(CpuWindowSeconds);
 
     public TimeSpan CpuSampleInterval => TimeSpan.FromSeconds(CpuSampleSeconds);
+
+    public TimeSpan BackgroundCpuWindow => TimeSpan.FromSeconds(BackgroundCpuWindowSeconds);
 
     /// <summary>The streaming-path limits for <paramref name="user"/>: the defaults with the user's overrides applied.</summary>
     public ChannelOptions ChannelOptionsFor(string user, ChannelOptions defaults)
@@ -85,6 +98,16 @@ public sealed class ExecutionOptions
         if (CpuSecondsPerWindow > 0 && CpuSampleSeconds >= CpuWindowSeconds)
         {
             errors.Add($"Execution:CpuSampleSeconds ({CpuSampleSeconds}) must be shorter than CpuWindowSeconds ({CpuWindowSeconds}).");
+        }
+        NotNegative(nameof(BackgroundCpuSecondsPerWindow), BackgroundCpuSecondsPerWindow);
+        Positive(nameof(BackgroundCpuWindowSeconds), BackgroundCpuWindowSeconds);
+        if (BackgroundCpuSecondsPerWindow > 0 && CpuSampleSeconds >= BackgroundCpuWindowSeconds)
+        {
+            errors.Add($"Execution:CpuSampleSeconds ({CpuSampleSeconds}) must be shorter than BackgroundCpuWindowSeconds ({BackgroundCpuWindowSeconds}).");
+        }
+        if (!(ActiveCpuPercent > 0 && ActiveCpuPercent <= 100))
+        {
+            errors.Add($"Execution:ActiveCpuPercent must be above 0 and at most 100 (it is {ActiveCpuPercent}).");
         }
         foreach ((string user, UserOutputLimits limits) in Users)
         {

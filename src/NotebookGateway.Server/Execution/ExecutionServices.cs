@@ -1,13 +1,15 @@
 using Microsoft.Extensions.Options;
 using NotebookGateway.Kernels.Lifecycle;
+using NotebookGateway.Kernels.Security;
 using NotebookGateway.Server.Audit;
 using NotebookGateway.Server.Relay;
 
 namespace NotebookGateway.Server.Execution;
 
-/// <summary>What every kernel's <see cref="ExecutionMonitor"/> shares: settings, clock, metrics, audit log.</summary>
+/// <summary>What every kernel's <see cref="ExecutionMonitor"/> shares: settings, clock, metrics, audit log, security events.</summary>
 public sealed class ExecutionServices(
-    IOptions<ExecutionOptions> options, TimeProvider time, ExecutionMetrics metrics, AuditLog audit, ILogger<ExecutionMonitor> logger)
+    IOptions<ExecutionOptions> options, TimeProvider time, ExecutionMetrics metrics, AuditLog audit, ILogger<ExecutionMonitor> logger,
+    SecurityEvents? securityEvents = null)
 {
     public ExecutionOptions Options { get; } = options.Value;
 
@@ -18,6 +20,8 @@ public sealed class ExecutionServices(
     public AuditLog Audit { get; } = audit;
 
     public ILogger Logger { get; } = logger;
+
+    public SecurityEvents? SecurityEvents { get; } = securityEvents;
 
     /// <summary>The streaming-path limits of <paramref name="user"/>'s kernels.</summary>
     public ChannelOptions ChannelOptionsFor(string user, ChannelOptions defaults) => Options.ChannelOptionsFor(user, defaults);

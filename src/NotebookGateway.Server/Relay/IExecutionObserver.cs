@@ -14,11 +14,23 @@ public interface IExecutionObserver : IDisposable
     /// <summary>An execute_request the gateway refused before <see cref="Admit"/> (e.g. the owner's execute rate); <paramref name="limit"/> names why.</summary>
     void OnRefused(JupyterMessage request, string limit);
 
-    /// <summary>A status <paramref name="state"/> the kernel published for the request with msg_id <paramref name="parent"/> (busy/idle mark a cell's start and end).</summary>
-    void OnStatus(string parent, string state);
+    /// <summary>An admitted execute_request that never reached the kernel (its msg_id was already pending): no cell.</summary>
+    void OnWithdrawn(JupyterMessage request);
 
-    /// <summary>A reply from the kernel to a client's request.</summary>
+    /// <summary>The reply the gateway matched to a client's request: at most one per request, so the cell's end.</summary>
     void OnReply(JupyterMessage reply);
+
+    /// <summary>
+    /// The kernel sent <paramref name="msgType"/> for a request that is not outstanding (a reply, an input_request, a
+    /// status for a request never sent): dropped before any client saw it.
+    /// </summary>
+    void OnForged(string msgType, string? parentMsgId);
+
+    /// <summary>The gateway's view of the kernel: a cell outstanding, or its sandbox using CPU (cgroup).</summary>
+    bool IsBusy { get; }
+
+    /// <summary>When the sandbox last used a noticeable share of a core, if ever.</summary>
+    DateTimeOffset? LastCpuActivity { get; }
 
     /// <summary>The output limiter started dropping a cell's output.</summary>
     void OnOutputLimited();

@@ -44,9 +44,13 @@ public sealed partial class KernelChannels
 
     public string KernelId { get; }
 
-    /// <summary>The last execution_state the kernel published, or restarting/dead from the lifecycle.</summary>
+    /// <summary>
+    /// The last execution_state the kernel published (for a request it was sent), or restarting/dead from the lifecycle:
+    /// the kernel's claim, for display only (see <see cref="IExecutionObserver.IsBusy"/> for the gateway's own view).
+    /// </summary>
     public string ExecutionState => Volatile.Read(ref _executionState);
 
+    /// <summary>The last request from a client (polls excepted): kernel output is not client activity.</summary>
     public DateTimeOffset LastActivity => new(Interlocked.Read(ref _lastActivityTicks), TimeSpan.Zero);
 
     /// <summary>Open sockets (the Kernel model's <c>connections</c>).</summary>
@@ -67,9 +71,14 @@ public sealed partial class KernelChannels
             _unsubscribeDrops?.Invoke();
             _client = client;
             _limiter = new OutputLimiter(_options, _time);
-            _subscription = client.SubscribeIOPub(OnIOPub);
+            _subscription = client.SubscribeIOPub(message => OnIOPub(client, message));
             client.MessageDropped += OnDropped;
-            _unsubscribeDrops = () => client.MessageDropped -= OnDropped;
+            client.Unmatched += OnUnmatched;
+            _unsubscribeDrops = () =>
+            {
+                client.MessageDropped -= OnDropped;
+                client.Unmatched -= OnUnmatched;
+            };
             // A bound client's kernel has answered kernel_info: it is idle until it says otherwise.
             Volatile.Write(ref _executionState, ExecutionStates.Idle);
         }
@@ -221,6 +230,10 @@ public sealed partial class KernelChannels
         {
             JupyterMessage answer = await reply.ConfigureAwait(false);
             Executions?.OnReply(answer);
+            if (answer.MsgType == MessageTypes.ExecuteReply)
+            {
+                _limiter.OnCellEnded(request.MsgId); // the gateway's end of the cell, not the kernel's idle status
+            }
             session.Enqueue(new ChannelMessage(answer, channel));
         }
         catch (Exception ex) when (ex is KernelDiedException or ObjectDisposedException or OperationCanceledException)
@@ -234,6 +247,10 @@ public sealed partial class KernelChannels
         }
         catch (InvalidOperationException ex)
         {
+            if (request.MsgType == MessageTypes.ExecuteRequest)
+            {
+                Executions?.OnWithdrawn(request); // a reused msg_id: the kernel never got it, so no clock may run for it
+            }
             Log.RequestRefused(_logger, KernelId, ex.Message);
         }
         catch (Exception ex)
@@ -266,24 +283,24 @@ public sealed partial class KernelChannels
         session.Enqueue(new ChannelMessage(GatewayMessages.CutOffReply(request, state, _lifecycleReason, _time), MessageChannel.Shell));
     }
 
-    private void OnIOPub(JupyterMessage message)
+    private void OnIOPub(KernelClient run, JupyterMessage message)
     {
+        // Every parent the kernel names is checked against what this gateway sent it: code in the kernel holds the key.
+        bool knownParent = message.ParentMsgId is { } parent && run.HasSent(parent);
         if (message.MsgType == MessageTypes.Status)
         {
+            if (message.ParentMsgId is not null && !knownParent)
+            {
+                Executions?.OnForged(message.MsgType, message.ParentMsgId); // a status for a request nobody sent
+                return;
+            }
+            // Shown to clients and in the API as the kernel's own claim; no clock, limit or culling decision reads it.
             if (message.GetContentString("execution_state") is { } state)
             {
                 Volatile.Write(ref _executionState, state);
-                if (message.ParentMsgId is { } parent)
-                {
-                    Executions?.OnStatus(parent, state);
-                }
             }
         }
-        else
-        {
-            Touch();
-        }
-        if (!_limiter.ShouldForward(message, out JupyterMessage? notice))
+        if (!_limiter.ShouldForward(message, knownParent, out JupyterMessage? notice))
         {
             if (notice is not null)
             {
@@ -295,6 +312,9 @@ public sealed partial class KernelChannels
         }
         Broadcast(new ChannelMessage(message, MessageChannel.IOPub));
     }
+
+    /// <summary>A reply or stdin message for a request that was not waiting for one: dropped by the client, counted here.</summary>
+    private void OnUnmatched(MessageChannel channel, JupyterMessage message) => Executions?.OnForged(message.MsgType, message.ParentMsgId);
 
     /// <summary>An oversize message from the kernel was dropped: say so in the cell it belonged to.</summary>
     private void OnDropped(DroppedMessage dropped)

@@ -6,11 +6,17 @@ namespace NotebookGateway.Server.Relay;
 /// <summary>
 /// Protects clients and the gateway from runaway output on the streaming path: a per-cell byte cap and
 /// iopub message/byte rates over a window. Past a limit the cell gets one stderr notice and further output
-/// is dropped (status messages always pass, so clients still see the cell finish). State lives only for
-/// cells that are running, so memory stays flat however much a kernel prints.
+/// is dropped (status messages always pass, so clients still see the cell finish). The rate resets when the gateway
+/// matches a cell's execute_reply, never on the kernel's idle status (which code in the kernel can forge); a cell's byte
+/// count outlives its reply, since its output on iopub may still be on the way when the reply arrives on shell. Output
+/// naming a parent the gateway never sent shares one bucket, and the table is bounded (ended cells go first), so memory
+/// stays flat however much, and under however many parents, a kernel prints.
 /// </summary>
 public sealed class OutputLimiter(ChannelOptions options, TimeProvider time)
 {
+    /// <summary>Cells with output state at most; the running cell and those whose threads still print are far fewer.</summary>
+    private const int MaxTrackedCells = 256;
+
     private readonly Dictionary<string, CellState> _cells = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private long _windowStart = time.GetTimestamp();
@@ -18,7 +24,7 @@ public sealed class OutputLimiter(ChannelOptions options, TimeProvider time)
     private long _windowBytes;
     private bool _rateExceeded;
 
-    /// <summary>Cells with output state (running cells only).</summary>
+    /// <summary>Cells with output state (at most <see cref="MaxTrackedCells"/>).</summary>
     public int TrackedCells
     {
         get
@@ -34,29 +40,24 @@ public sealed class OutputLimiter(ChannelOptions options, TimeProvider time)
     public long Dropped { get; private set; }
 
     /// <summary>Decides what to do with one iopub message; <paramref name="notice"/> is sent before dropping starts.</summary>
-    public bool ShouldForward(JupyterMessage message, out JupyterMessage? notice)
+    /// <param name="knownParent">The message's parent is a request the gateway sent this kernel.</param>
+    public bool ShouldForward(JupyterMessage message, bool knownParent, out JupyterMessage? notice)
     {
         notice = null;
-        string parent = message.ParentMsgId ?? "";
+        if (message.MsgType == MessageTypes.Status || !IsOutput(message.MsgType))
+        {
+            return true;
+        }
+        string parent = knownParent ? message.ParentMsgId! : "";
         lock (_lock)
         {
-            if (message.MsgType == MessageTypes.Status)
-            {
-                if (message.GetContentString("execution_state") == ExecutionStates.Idle)
-                {
-                    _cells.Remove(parent);
-                    _rateExceeded = false; // as jupyter_server: the counters reset when the kernel goes idle
-                    ResetWindow();
-                }
-                return true;
-            }
-            if (!IsOutput(message.MsgType))
-            {
-                return true;
-            }
             long bytes = message.ContentJson.Length;
             if (!_cells.TryGetValue(parent, out CellState? cell))
             {
+                if (_cells.Count >= MaxTrackedCells)
+                {
+                    Evict(); // forgetting a cell only restarts its byte count
+                }
                 cell = new CellState();
                 _cells[parent] = cell;
             }
@@ -74,6 +75,34 @@ public sealed class OutputLimiter(ChannelOptions options, TimeProvider time)
                 return false;
             }
             return CheckRate(message, bytes, ref notice);
+        }
+    }
+
+    /// <summary>The gateway matched the execute_reply of the cell <paramref name="parent"/>: the rate resets (as jupyter_server's does at the end of a cell).</summary>
+    public void OnCellEnded(string parent)
+    {
+        lock (_lock)
+        {
+            if (_cells.TryGetValue(parent, out CellState? cell))
+            {
+                cell.Ended = true;
+            }
+            _cells.Remove(""); // output outside any known cell starts over with each cell
+            _rateExceeded = false;
+            ResetWindow();
+        }
+    }
+
+    /// <summary>Under the lock: ended cells leave first; if they were not enough, everything does.</summary>
+    private void Evict()
+    {
+        foreach (string ended in _cells.Where(c => c.Value.Ended).Select(c => c.Key).ToList())
+        {
+            _cells.Remove(ended);
+        }
+        if (_cells.Count >= MaxTrackedCells)
+        {
+            _cells.Clear();
         }
     }
 
@@ -130,5 +159,8 @@ public sealed class OutputLimiter(ChannelOptions options, TimeProvider time)
         public long Bytes { get; set; }
 
         public bool Truncated { get; set; }
+
+        /// <summary>Its reply was matched; late output still counts against its cap.</summary>
+        public bool Ended { get; set; }
     }
 }

@@ -162,6 +162,56 @@ public abstract class KernelClientIpyKernelTests(IpyKernelFixture fixture)
         Assert.True(clock.Elapsed < SleepingCell.InterruptedWithin, $"interrupt took {clock.Elapsed}");
     }
 
+    [Fact]
+    public async Task ForgedReplies_ForARequestNeverSentOrAlreadyAnswered_AreDroppedAndRaisedAsUnmatched()
+    {
+        var unmatched = new List<JupyterMessage>();
+        var threeSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnUnmatched(MessageChannel channel, JupyterMessage message)
+        {
+            lock (unmatched)
+            {
+                unmatched.Add(message);
+                if (unmatched.Count(m => m.MsgType == MessageTypes.ExecuteReply) >= 2 && unmatched.Any(m => m.MsgType == MessageTypes.InputRequest))
+                {
+                    threeSeen.TrySetResult();
+                }
+            }
+        }
+        Client.Unmatched += OnUnmatched;
+        try
+        {
+            // Code in the kernel holds the key: it answers its own cell early (so the real reply comes second) and
+            // answers, and asks input for, a request nobody sent.
+            const string Code = """
+                _k = get_ipython().kernel
+                _cell = _k.get_parent("shell")
+                _reply = {"status": "ok", "execution_count": 1, "user_expressions": {}, "payload": []}
+                _k.session.send(_k.shell_stream.socket, "execute_reply", _reply, parent=_cell, ident=_k._parent_ident["shell"])
+                _invented = {"header": dict(_cell["header"], msg_id="never-sent")}
+                _k.session.send(_k.shell_stream.socket, "execute_reply", _reply, parent=_invented, ident=_k._parent_ident["shell"])
+                _k.session.send(_k.stdin_socket, "input_request", {"prompt": "", "password": False}, parent=_invented, ident=_k._parent_ident["shell"])
+                """;
+            JupyterMessage request = Client.CreateMessage(new ExecuteRequest { Code = Code });
+            JupyterMessage reply = await Client.RequestAsync(request, MessageChannel.Shell, null, Timeout());
+
+            Assert.True(Client.HasSent(request.MsgId));
+            Assert.False(Client.HasSent("never-sent"));
+            Assert.Equal("ok", reply.GetContentString("status")); // the forged one came first and counts; the real one is the duplicate
+            await threeSeen.Task.WaitAsync(TestTimeouts.Long);
+            lock (unmatched)
+            {
+                Assert.Contains(unmatched, m => m.MsgType == MessageTypes.ExecuteReply && m.ParentMsgId == request.MsgId);
+                Assert.Contains(unmatched, m => m.MsgType == MessageTypes.ExecuteReply && m.ParentMsgId == "never-sent");
+                Assert.Contains(unmatched, m => m.MsgType == MessageTypes.InputRequest && m.ParentMsgId == "never-sent");
+            }
+        }
+        finally
+        {
+            Client.Unmatched -= OnUnmatched;
+        }
+    }
+
     private static string? TextPlain(JupyterMessage message)
     {
         using JsonDocument content = JsonDocument.Parse(message.ContentJson);

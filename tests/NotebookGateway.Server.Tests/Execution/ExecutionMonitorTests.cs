@@ -12,7 +12,7 @@ using NotebookGateway.Server.Relay;
 
 namespace NotebookGateway.Server.Tests.Execution;
 
-/// <summary>The per-cell wall clock, the interrupt grace and the CPU window, on a virtual clock.</summary>
+/// <summary>The per-cell wall clock, the interrupt grace, the CPU window and the background CPU bound, on a virtual clock.</summary>
 public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
 {
     private const string Container = "0123456789abcdef";
@@ -43,11 +43,13 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
     public void WallClock_CellPastTheLimit_InterruptedWithANoticeInTheCell()
     {
         using ExecutionMonitor monitor = Monitor(new ExecutionOptions { WallClockSecondsPerCell = 5, InterruptGraceSeconds = 2 });
+        JupyterMessage first = Request("1");
         JupyterMessage request = Request("while True: pass");
+        Assert.Null(monitor.Admit(first));
         Assert.Null(monitor.Admit(request));
-        // Queued time does not count: the clock starts when the kernel goes busy on the cell.
-        _time.Advance(TimeSpan.FromSeconds(30));
-        monitor.OnStatus(request.MsgId, "busy");
+        // Queued time does not count: a cell's clock starts when the gateway has the reply to the cell before it.
+        _time.Advance(TimeSpan.FromSeconds(4));
+        monitor.OnReply(Reply(first, "ok"));
 
         _time.Advance(TimeSpan.FromSeconds(4.9));
         Assert.Equal(0, _interrupts);
@@ -61,7 +63,6 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
 
         // It stops within the grace period: no restart.
         monitor.OnReply(Reply(request, "error"));
-        monitor.OnStatus(request.MsgId, "idle");
         _time.Advance(TimeSpan.FromSeconds(10));
         Assert.Equal(0, _restarts);
         Assert.Empty(Drain());
@@ -74,7 +75,6 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
         using ExecutionMonitor monitor = Monitor(new ExecutionOptions { WallClockSecondsPerCell = 5, InterruptGraceSeconds = 2 });
         JupyterMessage request = Request("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True: pass");
         monitor.Admit(request);
-        monitor.OnStatus(request.MsgId, "busy");
 
         _time.Advance(TimeSpan.FromSeconds(5));
         _time.Advance(TimeSpan.FromSeconds(1.9));
@@ -96,7 +96,6 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
         using ExecutionMonitor monitor = Monitor(new ExecutionOptions { WallClockSecondsPerCell = 600 }, specCellTimeoutSeconds: 30);
         JupyterMessage request = Request("while True: pass");
         monitor.Admit(request);
-        monitor.OnStatus(request.MsgId, "busy");
 
         _time.Advance(TimeSpan.FromSeconds(30));
 
@@ -110,7 +109,6 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
         using ExecutionMonitor monitor = Monitor(new ExecutionOptions { WallClockSecondsPerCell = 0 }, specCellTimeoutSeconds: 600);
         JupyterMessage request = Request("while True: pass");
         monitor.Admit(request);
-        monitor.OnStatus(request.MsgId, "busy");
 
         _time.Advance(TimeSpan.FromDays(1));
 
@@ -125,7 +123,6 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
         _time.Advance(TimeSpan.FromSeconds(1));
         JupyterMessage request = Request("while True: pass");
         Assert.Null(monitor.Admit(request));
-        monitor.OnStatus(request.MsgId, "busy");
 
         SetCpu(1.5);
         _time.Advance(TimeSpan.FromSeconds(1));
@@ -136,7 +133,6 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
         Assert.Equal(1, _interrupts);
         Assert.Contains("used more than 2 s of CPU time in the last 10 s", Assert.Single(Drain()).GetContentString("text"), StringComparison.Ordinal);
         monitor.OnReply(Reply(request, "error"));
-        monitor.OnStatus(request.MsgId, "idle");
 
         JupyterMessage next = Request("print(1)");
         ExecutionRefusal refusal = Assert.IsType<ExecutionRefusal>(monitor.Admit(next));
@@ -155,6 +151,107 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
             _time.Advance(TimeSpan.FromSeconds(1));
         }
         Assert.InRange(seconds, 8, 12);
+    }
+
+    [Fact]
+    public void WallClock_OnlyTheMatchedReplyEndsTheCell()
+    {
+        using ExecutionMonitor monitor = Monitor(new ExecutionOptions { WallClockSecondsPerCell = 5, InterruptGraceSeconds = 2 });
+        JupyterMessage request = Request("while True: pass");
+        monitor.Admit(request);
+
+        // A reply to something else (another client's request, a kernel_info) ends nothing.
+        monitor.OnReply(Reply(Request("1"), "ok"));
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(1, _interrupts);
+        Assert.True(monitor.IsBusy);
+    }
+
+    [Fact]
+    public void WallClock_WithdrawnRequest_NeverStartsAClock()
+    {
+        using ExecutionMonitor monitor = Monitor(new ExecutionOptions { WallClockSecondsPerCell = 5 });
+        JupyterMessage request = Request("print(1)");
+        monitor.Admit(request);
+        monitor.OnReply(Reply(request, "ok"));
+        JupyterMessage reused = Request("while True: pass");
+        monitor.Admit(reused);
+
+        monitor.OnWithdrawn(reused); // its msg_id was already pending: it never reached the kernel
+        _time.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(0, _interrupts);
+        Assert.Equal(0, monitor.PendingCells);
+    }
+
+    [Fact]
+    public void BackgroundCpu_WithNoCellOutstanding_InterruptsThenRestartsWhenItGoesOn()
+    {
+        using ExecutionMonitor monitor = Monitor(new ExecutionOptions
+        {
+            WallClockSecondsPerCell = 0, BackgroundCpuSecondsPerWindow = 3, BackgroundCpuWindowSeconds = 10, CpuSampleSeconds = 1, InterruptGraceSeconds = 2,
+        });
+        JupyterMessage cell = Request("import threading; threading.Thread(target=spin).start()");
+        monitor.Admit(cell);
+        double cpu = 0;
+        SetCpu(cpu);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        // CPU while the cell is outstanding is the cell's, not background.
+        for (int i = 0; i < 5; i++)
+        {
+            SetCpu(cpu += 1);
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+        Assert.Equal(0, _interrupts);
+        monitor.OnReply(Reply(cell, "ok"));
+        Assert.True(monitor.IsBusy, "the sandbox still uses CPU");
+
+        // The reply came (real or forged) but a core stays busy: past 3 s of background CPU, an interrupt and a notice.
+        for (int i = 0; i < 5 && _interrupts == 0; i++)
+        {
+            SetCpu(cpu += 1);
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+        Assert.Equal(1, _interrupts);
+        List<JupyterMessage> drained = Drain();
+        Assert.True(drained.Count == 1, string.Join(" | ", drained.Select(m => m.GetContentString("text"))));
+        JupyterMessage notice = drained[0];
+        Assert.Null(notice.ParentMsgId);
+        Assert.Contains("while no cell was running (the limit is 3 s)", notice.GetContentString("text"), StringComparison.Ordinal);
+
+        // It goes on through the grace: restart, with a notice.
+        SetCpu(cpu += 1);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        SetCpu(cpu += 1);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, _restarts);
+        Assert.Contains("kept using CPU with no cell running", Assert.Single(Drain()).GetContentString("text"), StringComparison.Ordinal);
+        Assert.True(monitor.LastCpuActivity >= _time.GetUtcNow() - TimeSpan.FromSeconds(1), $"last CPU activity {monitor.LastCpuActivity}");
+    }
+
+    [Fact]
+    public void BackgroundCpu_StoppedByTheInterrupt_NoRestart()
+    {
+        using ExecutionMonitor monitor = Monitor(new ExecutionOptions
+        {
+            WallClockSecondsPerCell = 0, BackgroundCpuSecondsPerWindow = 2, BackgroundCpuWindowSeconds = 10, CpuSampleSeconds = 1, InterruptGraceSeconds = 2,
+        });
+        double cpu = 0;
+        SetCpu(cpu);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        for (int i = 0; i < 5 && _interrupts == 0; i++)
+        {
+            SetCpu(cpu += 1);
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+        Assert.Equal(1, _interrupts);
+
+        _time.Advance(TimeSpan.FromSeconds(3)); // no more CPU
+        Assert.Equal(0, _restarts);
+        Assert.False(monitor.IsBusy);
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, _interrupts); // the window was cleared: no second interrupt for the same seconds
     }
 
     [Fact]
@@ -184,12 +281,9 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
         JupyterMessage slow = Request("while True: pass");
 
         monitor.Admit(ok);
-        monitor.OnStatus(ok.MsgId, "busy");
         _time.Advance(TimeSpan.FromSeconds(0.25));
         monitor.OnReply(Reply(ok, "ok"));
-        monitor.OnStatus(ok.MsgId, "idle");
         monitor.Admit(slow);
-        monitor.OnStatus(slow.MsgId, "busy");
         _time.Advance(TimeSpan.FromSeconds(1));
         monitor.OnReply(Reply(slow, "error"));
         JupyterMessage limited = Request("1 + 1");

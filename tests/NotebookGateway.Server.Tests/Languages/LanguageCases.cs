@@ -10,10 +10,11 @@ public static class LanguageCases
         + "touch /probe-root 2>/dev/null && echo root=writable || echo root=read-only";
 
     /// <summary>
-    /// Forks 1,000 sleeping children, far beyond any spec's pids limit (they end by themselves after 2 s), then prints the
-    /// container's pids.events with shell builtins only (no fork needed while the limit is still held).
+    /// Forks 1,000 sleeping children, far beyond any spec's pids limit (they end by themselves after 5 s: long enough to
+    /// pile up past a 256-pid limit even on a loaded machine where forks are slow), then prints the container's
+    /// pids.events with shell builtins only (no fork needed while the limit is still held).
     /// </summary>
-    public const string ForkBomb = "(i=0; while [ $i -lt 1000 ]; do sleep 2 & i=$((i+1)); done) 2>/dev/null; "
+    public const string ForkBomb = "(i=0; while [ $i -lt 1000 ]; do sleep 5 & i=$((i+1)); done) 2>/dev/null; "
         + "read -r e < /sys/fs/cgroup/pids/pids.events || read -r e < /sys/fs/cgroup/pids.events; echo pids-events: $e";
 
     public static readonly IReadOnlyList<LanguageCase> All =

@@ -173,7 +173,7 @@ public sealed class LanguageKernelTests(LanguagesGatewayFixture fixture, ITestOu
 
         await GatewayRest.EventuallyAsync(async () =>
         {
-            // The bomb's children end after 2 s; until then a new process may still be refused.
+            // The bomb's children end after 5 s; until then a new process may still be refused.
             ExecuteResult hello = await (await SocketAsync(spec)).ExecuteAsync(language.Hello.Code, TestTimeouts.Step);
             return (hello.Status == "ok" && hello.Stdout.Contains(language.Hello.Stdout!, StringComparison.Ordinal), hello.ToString());
         }, TestTimeouts.Step, $"{spec}: a cell runs again after the fork bomb");
