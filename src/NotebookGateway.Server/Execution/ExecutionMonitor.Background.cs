@@ -24,12 +24,12 @@ public sealed partial class ExecutionMonitor
             }
             StopBackgroundWatch();
             // Still computing (more than the active share of a core through the grace): the interrupt did not stop it.
-            if (_cpu.BackgroundTotal - atStop < _options.ActiveCpuPercent / 100 * _options.InterruptGraceSeconds)
+            bool goesOn = _cpu.BackgroundTotal - atStop >= _options.ActiveCpuPercent / 100 * _options.InterruptGraceSeconds;
+            _cpu.ResetBackground(); // stopped or restarted, the seconds behind this notice are settled
+            if (!goesOn)
             {
-                _cpu.ResetBackground();
                 return;
             }
-            _cpu.ResetBackground(); // what the old run used must not stop the new one
             _services.Metrics.TimeoutRestarts.Add(1);
             Log.BackgroundRestarting(_services.Logger, _kernel.Id, _kernel.Owner);
             _kernel.Channels.PublishNotice($"[kernel restarted: it kept using CPU with no cell running for {Seconds(_options.InterruptGraceSeconds)} after the interrupt]\n");

@@ -36,7 +36,7 @@ public sealed class HubClientConnection : IClientConnection, IDisposable
         while (await WaitToReadAsync(session, linked.Token).ConfigureAwait(false))
         {
             // Checked before every read: after a close, what is left belongs to the stream that replaced this one.
-            while (!linked.IsCancellationRequested && session.Outbox.TryRead(out ChannelMessage? message))
+            while (!linked.IsCancellationRequested && session.TryRead(out ChannelMessage? message))
             {
                 yield return Encode(message);
             }
@@ -51,7 +51,7 @@ public sealed class HubClientConnection : IClientConnection, IDisposable
     {
         try
         {
-            return await session.Outbox.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+            return await session.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -20,6 +20,10 @@ public sealed class ChannelMessage(JupyterMessage message, MessageChannel channe
 
     public MessageChannel Channel { get; } = channel;
 
+    /// <summary>The message's size for the outbox's byte bound: its JSON parts and buffers.</summary>
+    public long Bytes { get; } = message.HeaderJson.Length + message.ParentHeaderJson.Length + message.MetadataJson.Length
+        + message.ContentJson.Length + message.Buffers.Sum(b => (long)b.Length);
+
     /// <summary>The websocket frame in <paramref name="protocol"/>, encoded on first use.</summary>
     public WebSocketFrame Encode(WebSocketProtocol protocol)
     {

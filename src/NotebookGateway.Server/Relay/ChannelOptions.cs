@@ -8,6 +8,9 @@ public sealed class ChannelOptions
     /// <summary>Messages kept for a client session while no socket is attached (oldest dropped beyond).</summary>
     public int OfflineBufferMessages { get; set; } = 10_000;
 
+    /// <summary>Bytes of messages one client session holds at most, attached or not (oldest dropped beyond; the newest always fits).</summary>
+    public long OfflineBufferBytes { get; set; } = 32L * 1024 * 1024;
+
     /// <summary>How long a detached client session's buffer is kept.</summary>
     public int OfflineBufferSeconds { get; set; } = 600;
 

@@ -15,6 +15,7 @@ public sealed class ChannelOptionsValidator : IValidateOptions<ChannelOptions>
             }
         }
         Positive(nameof(options.OfflineBufferMessages), options.OfflineBufferMessages);
+        Positive(nameof(options.OfflineBufferBytes), options.OfflineBufferBytes);
         Positive(nameof(options.OfflineBufferSeconds), options.OfflineBufferSeconds);
         Positive(nameof(options.OutputBytesPerCell), options.OutputBytesPerCell);
         Positive(nameof(options.IOPubMessagesPerSecond), options.IOPubMessagesPerSecond);

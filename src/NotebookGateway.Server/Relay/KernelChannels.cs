@@ -144,7 +144,7 @@ public sealed partial class KernelChannels
     public ClientSession GetOrAddSession(string sessionId)
     {
         RemoveExpiredSessions();
-        return _sessions.GetOrAdd(sessionId, id => new ClientSession(id, _options.OfflineBufferMessages, _time));
+        return _sessions.GetOrAdd(sessionId, id => new ClientSession(id, _options.OfflineBufferMessages, _options.OfflineBufferBytes, _time));
     }
 
     public void Detach(ClientSession session, IClientConnection connection) => session.Detach(connection, _time.GetUtcNow());

@@ -68,9 +68,9 @@ public sealed partial class WebSocketChannelConnection(
     private async Task SendLoopAsync(ClientSession session, CancellationToken cancellationToken)
     {
         await Task.Yield();
-        while (await session.Outbox.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        while (await session.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (!cancellationToken.IsCancellationRequested && session.Outbox.TryRead(out ChannelMessage? message))
+            while (!cancellationToken.IsCancellationRequested && session.TryRead(out ChannelMessage? message))
             {
                 WebSocketFrame frame = message.Encode(protocol); // encoded once for every socket of this protocol
                 await socket.SendAsync(frame.Payload, frame.MessageType, endOfMessage: true, cancellationToken).ConfigureAwait(false);

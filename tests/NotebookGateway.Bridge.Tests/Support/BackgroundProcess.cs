@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using NotebookGateway.Testing;
 
 namespace NotebookGateway.Bridge.Tests.Support;
 
@@ -24,18 +25,7 @@ internal sealed class BackgroundProcess : IAsyncDisposable
 
     public static BackgroundProcess Start(string file, IEnumerable<string> arguments, BridgeEnvironment environment, string workingDirectory)
     {
-        var start = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
+        ProcessStartInfo start = ProcessStarts.Redirected(file, arguments, workingDirectory);
         environment.Apply(start);
         var process = new Process { StartInfo = start };
         var background = new BackgroundProcess(process);

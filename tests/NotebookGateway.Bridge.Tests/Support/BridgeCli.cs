@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using NotebookGateway.Testing;
 
 namespace NotebookGateway.Bridge.Tests.Support;
 
@@ -18,22 +19,11 @@ internal static class BridgeCli
     public static async Task<ProcessRun> RunProcessAsync(string file, IEnumerable<string> arguments, BridgeEnvironment? environment, string workingDirectory,
         TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
-        var start = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
+        ProcessStartInfo start = ProcessStarts.Redirected(file, arguments, workingDirectory);
         environment?.Apply(start);
-        foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string>())
+        foreach ((string name, string value) in extraEnvironment ?? new Dictionary<string, string>())
         {
-            start.Environment[name] = value;
+            start.Environment[name] = value; // after the bridge environment: these win
         }
         using var process = new Process { StartInfo = start };
         var all = new StringBuilder();

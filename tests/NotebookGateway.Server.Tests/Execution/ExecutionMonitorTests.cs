@@ -332,7 +332,7 @@ public sealed class ExecutionMonitorTests : IAsyncLifetime, IDisposable
     private List<JupyterMessage> Drain()
     {
         var messages = new List<JupyterMessage>();
-        while (_session.Outbox.TryRead(out ChannelMessage? message))
+        while (_session.TryRead(out ChannelMessage? message))
         {
             messages.Add(message.Message);
         }

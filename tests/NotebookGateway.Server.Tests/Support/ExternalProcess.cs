@@ -35,22 +35,7 @@ public sealed class ExternalProcess : IAsyncDisposable
     /// <summary>Starts <paramref name="file"/>; fails with <paramref name="installHint"/> when it cannot be started.</summary>
     public static ExternalProcess Start(string file, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment, string installHint)
     {
-        var start = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[name] = value;
-        }
+        ProcessStartInfo start = ProcessStarts.Redirected(file, arguments, workingDirectory, environment);
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var external = new ExternalProcess(process);
