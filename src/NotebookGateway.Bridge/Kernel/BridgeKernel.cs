@@ -23,7 +23,6 @@ namespace NotebookGateway.Bridge.Kernel;
 /// </remarks>
 public sealed partial class BridgeKernel : IAsyncDisposable
 {
-    private readonly ConnectionInfo _connection;
     private readonly GatewayClient _gateway;
     private readonly BridgeKernelOptions _options;
     private readonly RestartHandoff _handoff;
@@ -49,7 +48,6 @@ public sealed partial class BridgeKernel : IAsyncDisposable
 
     private BridgeKernel(ConnectionInfo connection, string connectionFile, GatewayClient gateway, BridgeKernelOptions options, ILogger logger, TimeProvider time)
     {
-        _connection = connection;
         _gateway = gateway;
         _options = options;
         _logger = logger;
@@ -159,7 +157,7 @@ public sealed partial class BridgeKernel : IAsyncDisposable
 
     private async Task BindAsync()
     {
-        await _tool.BindAsync(_connection).ConfigureAwait(false);
+        await _tool.BindAsync().ConfigureAwait(false);
         foreach (MessageChannel channel in new[] { MessageChannel.Shell, MessageChannel.Control, MessageChannel.Stdin })
         {
             Track(_tool.ServeAsync(channel, HandleFromToolAsync, _stopping.Token));

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NotebookGateway.Jupyter.Connection;
 using NotebookGateway.Jupyter.Envelope;
 using NotebookGateway.Jupyter.Messages;
+using NotebookGateway.Jupyter.Wire;
 using NotebookGateway.Jupyter.Messages.Control;
 using NotebookGateway.Jupyter.Messages.Shell;
 using NotebookGateway.Zmq.Reactor;
@@ -27,7 +28,7 @@ public sealed class KernelClient : IAsyncDisposable
     private readonly RequestRouter _router;
     private readonly KernelHeartbeat? _heartbeat;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly RecentIds _sent = new(SentIdsRemembered);
+    private readonly RecentSet<string> _sent = new(SentIdsRemembered);
     private readonly TaskCompletionSource<string> _dead = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _firstContact = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _heartbeatLoop = Task.CompletedTask;
@@ -145,7 +146,7 @@ public sealed class KernelClient : IAsyncDisposable
     public Task SendAsync(JupyterMessage message, MessageChannel channel, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        _sent.Add(message.MsgId);
+        _ = _sent.Add(message.MsgId);
         return _sockets.SendAsync(message, channel, cancellationToken);
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using NotebookGateway.Jupyter.Envelope;
 using NotebookGateway.Jupyter.Messages;
+using NotebookGateway.Jupyter.Wire;
 
 namespace NotebookGateway.Jupyter.Client;
 
@@ -16,7 +17,7 @@ internal sealed partial class RequestRouter(KernelClientOptions options, ILogger
 {
     private readonly ConcurrentDictionary<string, PendingRequest> _pending = new(StringComparer.Ordinal);
     /// <summary>Requests given up on (cancelled, timed out): a late reply to one is expected, not forged.</summary>
-    private readonly RecentIds _abandoned = new(256);
+    private readonly RecentSet<string> _abandoned = new(256);
     private readonly Lock _listenersLock = new();
     private Action<JupyterMessage>[] _iopubListeners = [];
 

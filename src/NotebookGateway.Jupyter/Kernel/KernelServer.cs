@@ -7,8 +7,6 @@ using NotebookGateway.Jupyter.Messages;
 using NotebookGateway.Jupyter.Messages.Control;
 using NotebookGateway.Jupyter.Messages.IOPub;
 using NotebookGateway.Jupyter.Messages.Stdin;
-using NotebookGateway.Jupyter.Wire;
-using NotebookGateway.Zmq;
 using NotebookGateway.Zmq.Reactor;
 
 namespace NotebookGateway.Jupyter.Kernel;
@@ -19,21 +17,11 @@ namespace NotebookGateway.Jupyter.Kernel;
 /// replies back to the requester. Shell requests run one at a time; control runs beside them, so an
 /// interrupt or shutdown is served while a cell runs.
 /// </summary>
-public sealed partial class KernelServer : IAsyncDisposable
+public sealed class KernelServer : IAsyncDisposable
 {
-    private readonly ConnectionInfo _connection;
     private readonly IKernelHandler _handler;
     private readonly KernelServerOptions _options;
-    private readonly ILogger _logger;
-    private readonly ZmqSocket _shell;
-    private readonly ZmqSocket _control;
-    private readonly ZmqSocket _stdin;
-    private readonly ZmqSocket _iopub;
-    private readonly ZmqSocket _heartbeat;
-    private readonly ZmqWireCodec _shellCodec;
-    private readonly ZmqWireCodec _controlCodec;
-    private readonly ZmqWireCodec _stdinCodec;
-    private readonly ZmqWireCodec _iopubCodec;
+    private readonly KernelSideSockets _sockets;
     private readonly ConcurrentDictionary<string, PendingInput> _inputs = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -43,21 +31,9 @@ public sealed partial class KernelServer : IAsyncDisposable
 
     private KernelServer(ConnectionInfo connection, ZmqReactor reactor, IKernelHandler handler, KernelServerOptions options, ILogger logger)
     {
-        _connection = connection;
         _handler = handler;
         _options = options;
-        _logger = logger;
-        MessageSigner signer = connection.CreateSigner();
-        _shellCodec = new ZmqWireCodec(signer, options.Limits);
-        _controlCodec = new ZmqWireCodec(signer, options.Limits);
-        _stdinCodec = new ZmqWireCodec(signer, options.Limits);
-        _iopubCodec = new ZmqWireCodec(signer, options.Limits);
-        var common = new ZmqSocketOptions { MaxMessageSize = options.Limits.MaxMessageBytes };
-        _shell = reactor.CreateSocket(ZmqSocketType.Router, common);
-        _control = reactor.CreateSocket(ZmqSocketType.Router, common);
-        _stdin = reactor.CreateSocket(ZmqSocketType.Router, common);
-        _iopub = reactor.CreateSocket(ZmqSocketType.Pub, common);
-        _heartbeat = reactor.CreateSocket(ZmqSocketType.Rep, common);
+        _sockets = new KernelSideSockets(connection, reactor, options.Limits, logger);
     }
 
     public string Session => _options.Session;
@@ -65,7 +41,7 @@ public sealed partial class KernelServer : IAsyncDisposable
     /// <summary>Completes once a <c>shutdown_request</c> has been answered.</summary>
     public Task Completion => _completion.Task;
 
-    public long RejectedMessages => _shellCodec.RejectedCount + _controlCodec.RejectedCount + _stdinCodec.RejectedCount;
+    public long RejectedMessages => _sockets.RejectedMessages;
 
     public static async Task<KernelServer> StartAsync(
         ConnectionInfo connection,
@@ -92,8 +68,7 @@ public sealed partial class KernelServer : IAsyncDisposable
     public Task PublishAsync(string msgType, ReadOnlyMemory<byte> content, JupyterMessage? parent = null)
     {
         JupyterMessage message = JupyterMessage.Create(msgType, content, _options.Session, _options.Username, parent);
-        // The topic frame: jupyter_client uses "kernel.<id>.<msg_type>"; subscribers take everything.
-        return _iopub.SendAsync(_iopubCodec.Encode(message.WithIdentities([System.Text.Encoding.UTF8.GetBytes("kernel." + msgType)])));
+        return _sockets.SendAsync(MessageChannel.IOPub, message);
     }
 
     public async ValueTask DisposeAsync()
@@ -103,10 +78,7 @@ public sealed partial class KernelServer : IAsyncDisposable
             return;
         }
         await _stopping.CancelAsync().ConfigureAwait(false);
-        foreach (ZmqSocket socket in new[] { _shell, _control, _stdin, _iopub, _heartbeat })
-        {
-            await socket.DisposeAsync().ConfigureAwait(false);
-        }
+        await _sockets.DisposeAsync().ConfigureAwait(false);
         try
         {
             await Task.WhenAll(_loops).ConfigureAwait(false);
@@ -135,7 +107,7 @@ public sealed partial class KernelServer : IAsyncDisposable
         try
         {
             // The requester's stdin socket has the same routing id as its shell socket.
-            await _stdin.SendAsync(_stdinCodec.Encode(inputRequest), cancellationToken).ConfigureAwait(false);
+            await _sockets.SendAsync(MessageChannel.Stdin, inputRequest, cancellationToken).ConfigureAwait(false);
             JupyterMessage reply = await answer.Reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             return reply.ReadContent(JupyterMessageJsonContext.Default.InputReply)?.Value ?? "";
         }
@@ -147,55 +119,19 @@ public sealed partial class KernelServer : IAsyncDisposable
 
     private async Task BindAsync()
     {
-        await _shell.BindAsync(_connection.EndpointOf(MessageChannel.Shell)).ConfigureAwait(false);
-        await _control.BindAsync(_connection.EndpointOf(MessageChannel.Control)).ConfigureAwait(false);
-        await _stdin.BindAsync(_connection.EndpointOf(MessageChannel.Stdin)).ConfigureAwait(false);
-        await _iopub.BindAsync(_connection.EndpointOf(MessageChannel.IOPub)).ConfigureAwait(false);
-        await _heartbeat.BindAsync(_connection.EndpointOf(MessageChannel.Heartbeat)).ConfigureAwait(false);
+        await _sockets.BindAsync().ConfigureAwait(false);
         _loops =
         [
-            ServeAsync(_shell, _shellCodec, MessageChannel.Shell),
-            ServeAsync(_control, _controlCodec, MessageChannel.Control),
-            ReceiveInputAsync(),
-            EchoHeartbeatAsync(),
+            _sockets.ServeAsync(MessageChannel.Shell, request => HandleAsync(MessageChannel.Shell, request), _stopping.Token),
+            _sockets.ServeAsync(MessageChannel.Control, request => HandleAsync(MessageChannel.Control, request), _stopping.Token),
+            _sockets.ServeAsync(MessageChannel.Stdin, OnInputReply, _stopping.Token),
+            _sockets.EchoHeartbeatAsync(static () => true, _stopping.Token),
         ];
         await PublishAsync(MessageTypes.Status, MessageContentTypes.Serialize(new StatusContent { ExecutionState = ExecutionStates.Starting })).ConfigureAwait(false);
     }
 
-    private async Task ServeAsync(ZmqSocket socket, ZmqWireCodec codec, MessageChannel channel)
-    {
-        await Task.Yield();
-        try
-        {
-            await foreach (ZmqMessage frames in socket.ReceiveAllAsync(_stopping.Token).ConfigureAwait(false))
-            {
-                DecodeResult decoded = codec.Decode(frames);
-                if (!decoded.Success)
-                {
-                    Log.RequestRejected(_logger, channel, decoded.Error);
-                    continue;
-                }
-                JupyterMessage request = decoded.Message!;
-                try
-                {
-                    if (!await HandleAsync(socket, codec, channel, request).ConfigureAwait(false))
-                    {
-                        return;
-                    }
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
-                {
-                    Log.HandlerFailed(_logger, request.MsgType, ex);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-        }
-    }
-
     /// <summary>Returns false when the kernel should stop serving (shutdown).</summary>
-    private async Task<bool> HandleAsync(ZmqSocket socket, ZmqWireCodec codec, MessageChannel channel, JupyterMessage request)
+    private async Task<bool> HandleAsync(MessageChannel channel, JupyterMessage request)
     {
         await PublishStatusAsync(ExecutionStates.Busy, request).ConfigureAwait(false);
         try
@@ -204,7 +140,7 @@ public sealed partial class KernelServer : IAsyncDisposable
             {
                 case MessageTypes.ShutdownRequest:
                     bool restart = request.ReadContent(JupyterMessageJsonContext.Default.ShutdownRequest)?.Restart ?? false;
-                    await ReplyAsync(socket, codec, request, KernelReply.From(new ShutdownReply { Status = ReplyStatus.Ok, Restart = restart })).ConfigureAwait(false);
+                    await ReplyAsync(channel, request, KernelReply.From(new ShutdownReply { Status = ReplyStatus.Ok, Restart = restart })).ConfigureAwait(false);
                     if (!restart)
                     {
                         _completion.TrySetResult();
@@ -216,7 +152,7 @@ public sealed partial class KernelServer : IAsyncDisposable
                     {
                         await running.CancelAsync().ConfigureAwait(false);
                     }
-                    await ReplyAsync(socket, codec, request, KernelReply.From(new InterruptReply { Status = ReplyStatus.Ok })).ConfigureAwait(false);
+                    await ReplyAsync(channel, request, KernelReply.From(new InterruptReply { Status = ReplyStatus.Ok })).ConfigureAwait(false);
                     return true;
             }
             using var current = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
@@ -229,7 +165,7 @@ public sealed partial class KernelServer : IAsyncDisposable
                 KernelReply? reply = await _handler.HandleAsync(new KernelRequestContext(this, request, channel), current.Token).ConfigureAwait(false);
                 if (reply is not null)
                 {
-                    await ReplyAsync(socket, codec, request, reply).ConfigureAwait(false);
+                    await ReplyAsync(channel, request, reply).ConfigureAwait(false);
                 }
             }
             finally
@@ -247,59 +183,25 @@ public sealed partial class KernelServer : IAsyncDisposable
         }
     }
 
-    private Task ReplyAsync(ZmqSocket socket, ZmqWireCodec codec, JupyterMessage request, KernelReply reply)
+    private Task ReplyAsync(MessageChannel channel, JupyterMessage request, KernelReply reply)
     {
         // Create copies the request's identities, so the ROUTER sends the reply back to the requester.
         JupyterMessage message = JupyterMessage.Create(reply.MsgType, reply.Content, _options.Session, _options.Username, request);
-        return socket.SendAsync(codec.Encode(message));
+        return _sockets.SendAsync(channel, message);
     }
 
     private Task PublishStatusAsync(string state, JupyterMessage parent) =>
         PublishAsync(MessageTypes.Status, MessageContentTypes.Serialize(new StatusContent { ExecutionState = state }), parent);
 
-    private async Task ReceiveInputAsync()
+    private Task<bool> OnInputReply(JupyterMessage reply)
     {
-        await Task.Yield();
-        try
-        {
-            await foreach (ZmqMessage frames in _stdin.ReceiveAllAsync(_stopping.Token).ConfigureAwait(false))
-            {
-                DecodeResult decoded = _stdinCodec.Decode(frames);
-                if (!decoded.Success)
-                {
-                    Log.RequestRejected(_logger, MessageChannel.Stdin, decoded.Error);
-                    continue;
-                }
-                JupyterMessage reply = decoded.Message!;
-                // jupyter_client sends input_reply without a parent header: then the requester's
-                // routing id tells which prompt it answers (one prompt per requester at a time).
-                PendingInput? waiting = reply.ParentMsgId is { } parent && _inputs.TryGetValue(parent, out PendingInput? byParent)
-                    ? byParent
-                    : _inputs.Values.FirstOrDefault(p => p.IsFrom(reply.Identities));
-                waiting?.Reply.TrySetResult(reply);
-            }
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task EchoHeartbeatAsync()
-    {
-        await Task.Yield();
-        try
-        {
-            await foreach (ZmqMessage ping in _heartbeat.ReceiveAllAsync(_stopping.Token).ConfigureAwait(false))
-            {
-                await _heartbeat.SendAsync(ping, _stopping.Token).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-        }
-        catch (ObjectDisposedException) when (_stopping.IsCancellationRequested)
-        {
-        }
+        // jupyter_client sends input_reply without a parent header: then the requester's
+        // routing id tells which prompt it answers (one prompt per requester at a time).
+        PendingInput? waiting = reply.ParentMsgId is { } parent && _inputs.TryGetValue(parent, out PendingInput? byParent)
+            ? byParent
+            : _inputs.Values.FirstOrDefault(p => p.IsFrom(reply.Identities));
+        waiting?.Reply.TrySetResult(reply);
+        return Task.FromResult(true);
     }
 
     private sealed class PendingInput(IReadOnlyList<ReadOnlyMemory<byte>> requester)
@@ -308,14 +210,5 @@ public sealed partial class KernelServer : IAsyncDisposable
 
         public bool IsFrom(IReadOnlyList<ReadOnlyMemory<byte>> identities) =>
             identities.Count == requester.Count && identities.Zip(requester).All(p => p.First.Span.SequenceEqual(p.Second.Span));
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Dropped a {Channel} request: {Error}")]
-        public static partial void RequestRejected(ILogger logger, MessageChannel channel, WireError error);
-
-        [LoggerMessage(EventId = 1202, Level = LogLevel.Error, Message = "Handling `{MsgType}` failed")]
-        public static partial void HandlerFailed(ILogger logger, string msgType, Exception exception);
     }
 }

@@ -9,9 +9,7 @@ namespace NotebookGateway.Jupyter.Wire;
 /// </summary>
 internal sealed class SignatureHistory(int capacity)
 {
-    private readonly HashSet<UInt128> _seen = [];
-    private readonly Queue<UInt128> _order = new();
-    private readonly Lock _lock = new();
+    private readonly RecentSet<UInt128> _seen = new(capacity);
 
     /// <summary>False when the signature was already seen (a replay).</summary>
     public bool TryAdd(ReadOnlySpan<byte> signature)
@@ -22,19 +20,6 @@ internal sealed class SignatureHistory(int capacity)
         }
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(signature, digest);
-        UInt128 key = BinaryPrimitives.ReadUInt128LittleEndian(digest);
-        lock (_lock)
-        {
-            if (!_seen.Add(key))
-            {
-                return false;
-            }
-            _order.Enqueue(key);
-            if (_order.Count > capacity)
-            {
-                _seen.Remove(_order.Dequeue());
-            }
-            return true;
-        }
+        return _seen.Add(BinaryPrimitives.ReadUInt128LittleEndian(digest));
     }
 }
