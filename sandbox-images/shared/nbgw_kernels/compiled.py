@@ -34,7 +34,7 @@ from .launch import launch
 from .output import StreamWriter, error_reply, ok_reply, strip_ansi
 from .repl import end_session
 from .sandbox_limits import LimitCounters
-from .stdin_watch import session_reads_stdin, unread_bytes
+from .stdin_watch import answer_input, session_reads_stdin, unread_bytes
 
 _POLL = 0.02
 # How long a program must have been silent before the kernel looks whether it waits for input (reading /proc costs
@@ -327,17 +327,7 @@ class CompiledKernel(Kernel):
     def _answer_input(self, stage, allow_stdin, *writers):
         for writer in writers:
             writer.flush(final=False)  # the prompt the program wrote comes before the input box
-        if not allow_stdin:
-            stage.end_input()
-            return
-        try:
-            value = self.raw_input("")
-        except KeyboardInterrupt:
-            raise
-        except Exception:  # no frontend to ask: end of input
-            stage.end_input()
-            return
-        stage.give_input(value)
+        answer_input(self, allow_stdin, stage.give_input, stage.end_input)
 
     # ---- introspection
 

@@ -24,7 +24,7 @@ from ipykernel.kernelbase import Kernel
 
 from .output import StreamWriter, error_reply, ok_reply
 from .sandbox_limits import LimitCounters
-from .stdin_watch import session_reads_stdin, unread_bytes
+from .stdin_watch import answer_input, session_reads_stdin, unread_bytes
 
 START_TIMEOUT = 30.0
 INTERRUPT_GRACE = 5.0
@@ -255,7 +255,7 @@ class ReplKernel(Kernel):
                 elif match is None and time.monotonic() - quiet_since >= STDIN_CHECK and repl.waiting_for_input():
                     stdout.flush(final=False)
                     stderr.flush(final=False)
-                    self._answer_input(repl, allow_stdin)
+                    answer_input(self, allow_stdin, repl.type_line, repl.end_of_input)
             except KeyboardInterrupt:
                 interrupted_at = interrupted_at or time.monotonic()
                 repl.interrupt()
@@ -289,19 +289,6 @@ class ReplKernel(Kernel):
             ename, evalue = failure
             return error_reply(self, ename, evalue + (f" ({why})" if why else ""))
         return ok_reply(self)
-
-    def _answer_input(self, repl, allow_stdin):
-        if not allow_stdin:
-            repl.end_of_input()
-            return
-        try:
-            value = self.raw_input("")
-        except KeyboardInterrupt:
-            raise
-        except Exception:  # the frontend went away: end of input
-            repl.end_of_input()
-            return
-        repl.type_line(value)
 
     def run_quietly(self, line, timeout=5.0):
         """Runs one command line in the interpreter between cells and returns its stdout (completion helpers)."""

@@ -64,3 +64,19 @@ def unread_bytes(fd):
         return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
     except OSError:
         return 0
+
+
+def answer_input(kernel, allow_stdin, give, end):
+    """Asks the frontend for the line a program waits for on stdin and passes it to `give`; when there is no frontend
+    to ask (allow_stdin false, or it went away) the program gets end of input through `end`."""
+    if not allow_stdin:
+        end()
+        return
+    try:
+        value = kernel.raw_input("")
+    except KeyboardInterrupt:
+        raise
+    except Exception:  # no frontend to ask: end of input
+        end()
+        return
+    give(value)

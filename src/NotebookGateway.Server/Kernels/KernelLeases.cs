@@ -11,14 +11,16 @@ namespace NotebookGateway.Server.Kernels;
 /// A client that dies without a word (the kernelspec bridge under SIGKILL) so leaves nothing behind for longer than
 /// its lease plus <see cref="LeaseOptions.CheckIntervalSeconds"/> (and the shutdown itself).
 /// </summary>
-public sealed partial class KernelLeases(GatewayKernelRegistry kernels, IOptions<LeaseOptions> options, TimeProvider time, ILogger<KernelLeases> logger)
-    : BackgroundService
+public sealed partial class KernelLeases(GatewayKernelRegistry kernels, IOptions<LeaseOptions> options, TimeProvider time, ILogger<KernelLeases> logger,
+    IMeterFactory meterFactory) : BackgroundService
 {
     /// <summary>The <c>env</c> member that asks for a lease; consumed by the gateway, never passed to the kernel.</summary>
     public const string Variable = "KERNEL_LEASE_SECONDS";
 
-    private static readonly Meter s_meter = new("NotebookGateway.Leases");
-    private static readonly Counter<long> s_expired = s_meter.CreateCounter<long>(
+    public const string MeterName = "NotebookGateway.Leases";
+
+    // The host's factory owns the meter.
+    private readonly Counter<long> _expired = meterFactory.Create(MeterName).CreateCounter<long>(
         "kernel_leases_expired", description: "Leased kernels shut down because no client held them for their lease.");
 
     private readonly ConcurrentDictionary<string, Lease> _leases = new(StringComparer.Ordinal);
@@ -60,6 +62,10 @@ public sealed partial class KernelLeases(GatewayKernelRegistry kernels, IOptions
     /// <summary>One pass; public so tests can drive it on a virtual clock.</summary>
     public async Task ExpireOnceAsync(CancellationToken cancellationToken)
     {
+        if (_leases.IsEmpty)
+        {
+            return; // the common case: no kernel asked for a lease, so no list of every kernel every tick
+        }
         DateTimeOffset now = time.GetUtcNow();
         var live = kernels.All.ToDictionary(k => k.Id, StringComparer.Ordinal);
         foreach ((string id, Lease lease) in _leases)
@@ -83,7 +89,7 @@ public sealed partial class KernelLeases(GatewayKernelRegistry kernels, IOptions
             try
             {
                 await kernels.ShutdownAsync(kernel, cancellationToken);
-                s_expired.Add(1);
+                _expired.Add(1);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

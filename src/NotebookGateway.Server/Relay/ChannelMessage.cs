@@ -21,8 +21,7 @@ public sealed class ChannelMessage(JupyterMessage message, MessageChannel channe
     public MessageChannel Channel { get; } = channel;
 
     /// <summary>The message's size for the outbox's byte bound: its JSON parts and buffers.</summary>
-    public long Bytes { get; } = message.HeaderJson.Length + message.ParentHeaderJson.Length + message.MetadataJson.Length
-        + message.ContentJson.Length + message.Buffers.Sum(b => (long)b.Length);
+    public long Bytes { get; } = SizeOf(message);
 
     /// <summary>The websocket frame in <paramref name="protocol"/>, encoded on first use.</summary>
     public WebSocketFrame Encode(WebSocketProtocol protocol)
@@ -52,4 +51,14 @@ public sealed class ChannelMessage(JupyterMessage message, MessageChannel channe
 
     /// <summary>A frame behind a reference, so that it is published whole to other threads.</summary>
     private sealed record WebSocketFrameBox(WebSocketFrame Frame);
+
+    private static long SizeOf(JupyterMessage message)
+    {
+        long bytes = message.HeaderJson.Length + message.ParentHeaderJson.Length + message.MetadataJson.Length + message.ContentJson.Length;
+        for (int i = 0; i < message.Buffers.Count; i++)
+        {
+            bytes += message.Buffers[i].Length; // no enumerator: this runs for every relayed message
+        }
+        return bytes;
+    }
 }
