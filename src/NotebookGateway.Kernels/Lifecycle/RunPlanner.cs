@@ -61,6 +61,7 @@ public sealed class RunPlanner(SandboxHost host, DockerClient docker, TimeProvid
             Labels = labels,
             Environment = kernel.Environment,
             Seccomp = host.Seccomp,
+            SyscallSignals = host.SyscallSignals,
             Options = options,
             Command = command,
             Connection = run.Connection,

@@ -21,6 +21,13 @@ public sealed class SandboxOptions
     /// <summary>The seccomp profile (JSON) applied to every sandbox; sent inline to the engine.</summary>
     public string SeccompProfile { get; set; } = "seccomp/notebook.json";
 
+    /// <summary>
+    /// Start kernels behind <c>nbgw-seccomp-log</c> so that attempts of the syscalls the profile denies (ptrace, mount,
+    /// unshare, …) and network sockets reach the host's audit log as behaviour signals. Not under gVisor, whose
+    /// syscalls never reach the host kernel.
+    /// </summary>
+    public bool SyscallSignals { get; set; } = true;
+
     /// <summary>Defaults; a kernelspec may override each value.</summary>
     public EnvelopeOptions Envelope { get; set; } = new();
 

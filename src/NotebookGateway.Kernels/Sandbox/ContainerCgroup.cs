@@ -23,18 +23,26 @@ public sealed class ContainerCgroup(string root = "/sys/fs/cgroup")
     }
 
     /// <summary>How often the pids limit refused a fork or thread in the container (<c>pids.events</c>: <c>max N</c>).</summary>
-    public long? PidsLimitHits(string containerId)
+    public long? PidsLimitHits(string containerId) =>
+        Resolve(containerId) is { } paths ? KeyedValue(Path.Combine(paths.Pids, "pids.events"), "max") : null;
+
+    /// <summary>Processes killed by the OOM killer at the memory limit (<c>memory.events</c> or v1's <c>memory.oom_control</c>: <c>oom_kill N</c>).</summary>
+    public long? OomKills(string containerId) =>
+        Resolve(containerId) is { } paths ? KeyedValue(Path.Combine(paths.Memory, paths.V2 ? "memory.events" : "memory.oom_control"), "oom_kill") : null;
+
+    /// <summary>Processes and threads in the container now (<c>pids.current</c>).</summary>
+    public long? Tasks(string containerId) =>
+        Resolve(containerId) is { } paths ? ReadLong(Path.Combine(paths.Pids, "pids.current")) : null;
+
+    /// <summary>The number after <c>key </c> in a flat-keyed cgroup file.</summary>
+    private static long? KeyedValue(string file, string key)
     {
-        Paths? paths = Resolve(containerId);
-        if (paths is null)
+        foreach (string line in ReadLines(file))
         {
-            return null;
-        }
-        foreach (string line in ReadLines(Path.Combine(paths.Pids, "pids.events")))
-        {
-            if (line.StartsWith("max ", StringComparison.Ordinal) && long.TryParse(line.AsSpan(4), CultureInfo.InvariantCulture, out long hits))
+            if (line.Length > key.Length && line.StartsWith(key, StringComparison.Ordinal) && line[key.Length] == ' '
+                && long.TryParse(line.AsSpan(key.Length + 1), CultureInfo.InvariantCulture, out long value))
             {
-                return hits;
+                return value;
             }
         }
         return null;

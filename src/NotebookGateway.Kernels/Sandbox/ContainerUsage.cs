@@ -15,6 +15,12 @@ public sealed class ContainerUsage(ContainerCgroup cgroup, Func<string?> current
 
     /// <summary>How often the current container's pids limit refused a fork or a thread.</summary>
     public long? ReadPidsLimitHits() => currentContainerId() is { } id ? cgroup.PidsLimitHits(id) : null;
+
+    /// <summary>Processes of the current container the OOM killer killed at its memory limit.</summary>
+    public long? ReadOomKills() => currentContainerId() is { } id ? cgroup.OomKills(id) : null;
+
+    /// <summary>Processes and threads in the current container.</summary>
+    public long? ReadTasks() => currentContainerId() is { } id ? cgroup.Tasks(id) : null;
 }
 
 /// <summary>Cumulative CPU seconds of one container.</summary>

@@ -36,11 +36,19 @@ public sealed record SandboxContainerRequest
     /// <summary>The gateway's side of the run's connection (ipc paths in the sandbox); the tcp-loopback relay needs it.</summary>
     public required Jupyter.Connection.ConnectionInfo Connection { get; init; }
 
-    /// <summary>The spec's argv for the sandbox's connection file, behind the loopback relay for tcp-only kernels.</summary>
+    /// <summary>The host's syscall signals (null: kernels start without the logging filter).</summary>
+    public Observation.SyscallSignals? SyscallSignals { get; init; }
+
+    /// <summary>
+    /// The spec's argv for the sandbox's connection file, behind the loopback relay for tcp-only kernels, and first of
+    /// all behind the logging seccomp filter (not under gVisor: its syscalls never reach the host's audit log).
+    /// </summary>
     private IReadOnlyList<string> KernelCommand()
     {
         var argv = Spec.ArgvFor(SandboxPaths.ConnectionFile);
-        return Spec.Sandbox.Transport == Specs.KernelTransport.TcpLoopback ? [.. LoopbackRelay.CommandPrefix(Connection), .. argv] : argv;
+        bool tcpLoopback = Spec.Sandbox.Transport == Specs.KernelTransport.TcpLoopback;
+        IReadOnlyList<string> command = tcpLoopback ? [.. LoopbackRelay.CommandPrefix(Connection), .. argv] : argv;
+        return SyscallSignals is null || Spec.Sandbox.IsGVisor ? command : [.. SyscallSignals.CommandPrefix(logNetworkSockets: !tcpLoopback), .. command];
     }
 
     /// <summary>

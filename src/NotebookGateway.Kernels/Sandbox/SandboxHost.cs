@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using NotebookGateway.Kernels.Interop;
+using NotebookGateway.Kernels.Observation;
 using NotebookGateway.Kernels.Options;
 using NotebookGateway.Kernels.Security;
 
@@ -33,6 +34,9 @@ public sealed class SandboxHost
     /// <exception cref="InvalidOperationException">Not prepared yet.</exception>
     public SeccompProfile Seccomp => _seccomp ?? throw new InvalidOperationException("The sandbox host is not prepared yet.");
 
+    /// <summary>How kernels start so that their denied syscall attempts are logged; null when <see cref="SandboxOptions.SyscallSignals"/> is off.</summary>
+    public SyscallSignals? SyscallSignals { get; private set; }
+
     /// <summary>Where this owner's socket directories live on the host (empty until prepared).</summary>
     public string SocketRoot { get; private set; } = "";
 
@@ -49,6 +53,7 @@ public sealed class SandboxHost
         }
 
         _seccomp = await SeccompProfile.LoadAsync(Options.SeccompProfile, cancellationToken).ConfigureAwait(false);
+        SyscallSignals = Options.SyscallSignals ? new SyscallSignals(_seccomp) : null;
         SocketRoot = PrepareRoot(Options.SocketRoot, Owner);
         WorkspaceRoot = PrepareRoot(Options.WorkspaceRoot, Owner);
     }

@@ -28,6 +28,28 @@ public sealed class SeccompProfile
 
     public string SecurityOpt => "seccomp=" + Json;
 
+    /// <summary>Whether any rule that lets a call through (allow, log, …) names <paramref name="syscall"/>, with or without argument conditions.</summary>
+    public bool MayAllow(string syscall) => PassingRules(syscall).Any();
+
+    /// <summary>Whether a rule lets every call of <paramref name="syscall"/> through, whatever its arguments.</summary>
+    public bool AllowsUnconditionally(string syscall) => PassingRules(syscall).Any(r => r["args"] is not JsonArray { Count: > 0 });
+
+    /// <summary>The first-argument values (<c>SCMP_CMP_EQ</c> on index 0) for which a rule lets <paramref name="syscall"/> through.</summary>
+    public IReadOnlySet<long> AllowedFirstArguments(string syscall) =>
+        PassingRules(syscall)
+            .SelectMany(r => r["args"] as JsonArray ?? [])
+            .OfType<JsonObject>()
+            .Where(a => a["index"]?.GetValue<int>() == 0 && a["op"]?.GetValue<string>() == "SCMP_CMP_EQ")
+            .Select(a => a["value"]!.GetValue<long>())
+            .ToHashSet();
+
+    private IEnumerable<JsonObject> PassingRules(string syscall) =>
+        (JsonNode.Parse(Json)!["syscalls"] as JsonArray ?? [])
+            .OfType<JsonObject>()
+            .Where(r => r["action"]?.GetValue<string>() is { } action && !action.StartsWith("SCMP_ACT_ERRNO", StringComparison.Ordinal)
+                && !action.StartsWith("SCMP_ACT_KILL", StringComparison.Ordinal))
+            .Where(r => (r["names"] as JsonArray ?? []).Any(n => n?.GetValue<string>() == syscall));
+
     /// <summary>
     /// The profile as gVisor must be given it. runsc (Debian's 2022 build, with <c>--oci-seccomp</c>) ignores a rule's
     /// <c>errnoRet</c> and answers the default errno instead: <c>clone3</c> would get EPERM rather than ENOSYS, and glibc

@@ -9,5 +9,6 @@ public static class ApiEndpoints
         KernelSpecEndpoints.Map(app);
         KernelEndpoints.Map(app);
         SessionEndpoints.Map(app);
+        SecurityEventEndpoints.Map(app);
     }
 }

@@ -77,5 +77,6 @@ public sealed record SessionModel(
 [JsonSerializable(typeof(KernelSpecModel))]
 [JsonSerializable(typeof(SessionModel))]
 [JsonSerializable(typeof(List<SessionModel>))]
+[JsonSerializable(typeof(List<NotebookGateway.Server.Monitoring.SecurityEvent>))]
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 internal sealed partial class ApiModelsJsonContext : JsonSerializerContext;

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace NotebookGateway.Server.Audit;
 
 /// <summary>
-/// The execution audit log: <see cref="Write"/> only enqueues (a cell never waits for the disk), one writer task appends
+/// The audit log of executions and security events: <see cref="Write"/> only enqueues (a cell never waits for the disk), one writer task appends
 /// JSON lines to the file and flushes after each batch. A full queue drops records and counts them.
 /// </summary>
 public sealed partial class AuditLog : IHostedService
@@ -15,7 +15,7 @@ public sealed partial class AuditLog : IHostedService
 
     private readonly AuditOptions _options;
     private readonly ILogger<AuditLog> _logger;
-    private readonly Channel<AuditRecord> _queue;
+    private readonly Channel<AuditEntry> _queue;
     private readonly Counter<long> _dropped;
     private Task _writer = Task.CompletedTask;
 
@@ -26,7 +26,7 @@ public sealed partial class AuditLog : IHostedService
         _logger = logger;
         Meter meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _dropped = meter.CreateCounter<long>("audit_records_dropped", description: "Audit records dropped because the writer fell behind or failed.");
-        _queue = Channel.CreateBounded<AuditRecord>(new BoundedChannelOptions(Math.Max(1, _options.QueueCapacity))
+        _queue = Channel.CreateBounded<AuditEntry>(new BoundedChannelOptions(Math.Max(1, _options.QueueCapacity))
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.DropWrite,
@@ -37,7 +37,7 @@ public sealed partial class AuditLog : IHostedService
     public bool Enabled => _options.Enabled;
 
     /// <summary>Queues a record; never blocks.</summary>
-    public void Write(AuditRecord record)
+    public void Write(AuditEntry record)
     {
         if (Enabled)
         {
@@ -79,9 +79,9 @@ public sealed partial class AuditLog : IHostedService
             // Records queued before shutdown are still written: the loop ends when the queue is completed and empty.
             while (await _queue.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                while (_queue.Reader.TryRead(out AuditRecord? record))
+                while (_queue.Reader.TryRead(out AuditEntry? record))
                 {
-                    JsonSerializer.Serialize(json, record, AuditJsonContext.Default.AuditRecord);
+                    JsonSerializer.Serialize(json, record, record.GetType(), AuditJsonContext.Default);
                     json.Flush();
                     json.Reset();
                     buffer.WriteByte((byte)'\n');

@@ -2,11 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace NotebookGateway.Server.Audit;
 
-/// <summary>
-/// One completed (or refused) execution. Carries the code's SHA-256 and size, never the code, and nothing from the
-/// request's credentials.
-/// </summary>
-public sealed record AuditRecord
+/// <summary>One line of the audit log: when, whose kernel.</summary>
+public abstract record AuditEntry
 {
     [JsonPropertyName("time")]
     public required DateTimeOffset Time { get; init; }
@@ -19,7 +16,14 @@ public sealed record AuditRecord
 
     [JsonPropertyName("kernel_name")]
     public required string KernelName { get; init; }
+}
 
+/// <summary>
+/// One completed (or refused) execution. Carries the code's SHA-256 and size, never the code, and nothing from the
+/// request's credentials.
+/// </summary>
+public sealed record AuditRecord : AuditEntry
+{
     [JsonPropertyName("msg_id")]
     public required string MsgId { get; init; }
 
@@ -42,5 +46,19 @@ public sealed record AuditRecord
     public string? Limit { get; init; }
 }
 
+/// <summary>A behaviour signal of a kernel (a limit hit, a denied attempt), as its security timeline records it.</summary>
+public sealed record SecurityAuditRecord : AuditEntry
+{
+    [JsonPropertyName("event")]
+    public string Event => "security";
+
+    [JsonPropertyName("kind")]
+    public required string Kind { get; init; }
+
+    [JsonPropertyName("detail")]
+    public required string Detail { get; init; }
+}
+
 [JsonSerializable(typeof(AuditRecord))]
+[JsonSerializable(typeof(SecurityAuditRecord))]
 internal sealed partial class AuditJsonContext : JsonSerializerContext;

@@ -33,6 +33,10 @@ public sealed class ExecutionMetrics : IDisposable
         _meter.CreateObservableGauge("kernels_running_by_user", ObserveRunning, description: "Running kernels by kernelspec and user.");
         _meter.CreateObservableGauge("sandbox_memory", ObserveMemory, unit: "By", description: "Memory charged to each running kernel's container cgroup.");
         _meter.CreateObservableCounter("sandbox_cpu", ObserveCpu, unit: "s", description: "CPU time used by each running kernel's current container.");
+        _meter.CreateObservableGauge("sandbox_tasks", () => PerKernel(usage => usage.ReadTasks()),
+            description: "Processes and threads in each running kernel's container (cgroup pids.current).");
+        _meter.CreateObservableCounter("sandbox_oom_kills", () => PerKernel(usage => usage.ReadOomKills()),
+            description: "Processes the OOM killer killed at each running kernel's memory limit.");
         _meter.CreateObservableCounter("sandbox_pids_limit_hits", ObservePidsLimitHits,
             description: "Process or thread creations refused at each running kernel's pids limit (fork bombs, runaway threads).");
     }

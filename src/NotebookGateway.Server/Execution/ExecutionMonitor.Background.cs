@@ -1,3 +1,5 @@
+using NotebookGateway.Kernels.Observation;
+
 namespace NotebookGateway.Server.Execution;
 
 /// <summary>The bound on CPU a kernel uses while none of its cells is outstanding (measured from its cgroup).</summary>
@@ -9,7 +11,9 @@ public sealed partial class ExecutionMonitor
         _backgroundStoppedAt = _cpu.BackgroundTotal;
         _services.Metrics.Timeouts.Add(1, new KeyValuePair<string, object?>("limit", "background_cpu"));
         Log.BackgroundStopped(_services.Logger, _kernel.Id, _kernel.Owner, _cpu.BackgroundUsed);
-        _kernel.Channels.PublishNotice($"[kernel interrupted: it used {Seconds(Math.Round(_cpu.BackgroundUsed, 1))} of CPU time in the last {Seconds(_options.BackgroundCpuWindowSeconds)} while no cell was running (the limit is {Seconds(_options.BackgroundCpuSecondsPerWindow)}); it is restarted if it goes on]\n");
+        string notice = $"[kernel interrupted: it used {Seconds(Math.Round(_cpu.BackgroundUsed, 1))} of CPU time in the last {Seconds(_options.BackgroundCpuWindowSeconds)} while no cell was running (the limit is {Seconds(_options.BackgroundCpuSecondsPerWindow)}); it is restarted if it goes on]\n";
+        _kernel.Channels.PublishNotice(notice);
+        Signal(SignalKinds.BackgroundCpu, notice);
         _backgroundGraceTimer = _services.Time.CreateTimer(_ => OnBackgroundGraceOver(), null, _options.InterruptGrace, Timeout.InfiniteTimeSpan);
         _ = RunAsync(_interrupt, "interrupt");
     }

@@ -40,7 +40,6 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
     private double? _backgroundStoppedAt;
     private bool _cellSinceLastSample;
     private bool _cpuSpent;
-    private long _forged;
     private bool _disposed;
 
     public ExecutionMonitor(ExecutionTarget kernel, ExecutionOptions options, ExecutionServices services, Func<Task> interrupt, Func<Task> restart)
@@ -118,7 +117,11 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
         return GatewayMessages.RefuseExecute(request, "ExecutionRefused", text, _services.Time);
     }
 
-    public void OnRefused(JupyterMessage request, string limit) => Complete(NewCell(request), "refused", limit, TimeSpan.Zero);
+    public void OnRefused(JupyterMessage request, string limit)
+    {
+        Complete(NewCell(request), "refused", limit, TimeSpan.Zero);
+        SignalRefusal(limit);
+    }
 
     public void OnWithdrawn(JupyterMessage request)
     {
@@ -166,26 +169,6 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
             StartNext();
         }
         return cell;
-    }
-
-    public void OnOutputLimited() => _services.Metrics.OutputTruncations.Add(1);
-
-    public void OnForged(string msgType, string? parentMsgId)
-    {
-        _services.Metrics.ForgedMessages.Add(1, new KeyValuePair<string, object?>("msg_type",
-            msgType is MessageTypes.ExecuteReply or MessageTypes.Status or MessageTypes.InputRequest ? msgType : "other")); // bounded label values
-        long count;
-        lock (_lock)
-        {
-            count = ++_forged;
-            // One security event for the first, then one per power of two: a flood of forgeries cannot flood the log.
-            if ((count & (count - 1)) != 0)
-            {
-                return;
-            }
-        }
-        _services.SecurityEvents?.Report(SecurityEventKinds.ForgedMessage, _kernel.Id, null,
-            $"`{msgType}` for request `{parentMsgId ?? "-"}`, which is not outstanding; dropped ({count} so far)");
     }
 
     public void OnKernelReset()
@@ -252,6 +235,7 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
             {
                 AddCpuSample(sample.ContainerId, sample.Seconds);
             }
+            SampleContainerCounters();
         }
         finally
         {
@@ -292,6 +276,7 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
     {
         cell.StoppedBy = limit;
         _services.Metrics.Timeouts.Add(1, new KeyValuePair<string, object?>("limit", limit));
+        SignalStop(limit, notice);
         Log.CellStopped(_services.Logger, _kernel.Id, _kernel.Owner, cell.MsgId, limit);
         _kernel.Channels.PublishCellNotice(cell.HeaderJson, notice);
         _graceTimer?.Dispose();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Security;
 using NotebookGateway.Server.Audit;
+using NotebookGateway.Server.Monitoring;
 using NotebookGateway.Server.Relay;
 
 namespace NotebookGateway.Server.Execution;
@@ -9,7 +10,7 @@ namespace NotebookGateway.Server.Execution;
 /// <summary>What every kernel's <see cref="ExecutionMonitor"/> shares: settings, clock, metrics, audit log, security events.</summary>
 public sealed class ExecutionServices(
     IOptions<ExecutionOptions> options, TimeProvider time, ExecutionMetrics metrics, AuditLog audit, ILogger<ExecutionMonitor> logger,
-    SecurityEvents? securityEvents = null)
+    SecurityEvents? securityEvents = null, SecurityTimeline? timeline = null)
 {
     public ExecutionOptions Options { get; } = options.Value;
 
@@ -22,6 +23,9 @@ public sealed class ExecutionServices(
     public ILogger Logger { get; } = logger;
 
     public SecurityEvents? SecurityEvents { get; } = securityEvents;
+
+    /// <summary>Where limits hit become behaviour signals (none in unit tests that do not ask).</summary>
+    public SecurityTimeline? Timeline { get; } = timeline;
 
     /// <summary>The streaming-path limits of <paramref name="user"/>'s kernels.</summary>
     public ChannelOptions ChannelOptionsFor(string user, ChannelOptions defaults) => Options.ChannelOptionsFor(user, defaults);

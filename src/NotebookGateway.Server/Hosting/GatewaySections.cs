@@ -10,6 +10,8 @@ using NotebookGateway.Server.Hubs;
 using NotebookGateway.Server.Kernels;
 using NotebookGateway.Server.Logging;
 using NotebookGateway.Server.Metrics;
+using NotebookGateway.Server.Monitoring;
+using NotebookGateway.Kernels.Observation;
 using NotebookGateway.Server.Quotas;
 using NotebookGateway.Server.RateLimiting;
 using NotebookGateway.Server.Relay;
@@ -41,6 +43,7 @@ public static class GatewaySections
         new Section<KernelSpecAccessOptions>(KernelSpecAccessOptions.Section, new RulesValidator<KernelSpecAccessOptions>(o => o.Validate())),
         new Section<ExecutionOptions>(ExecutionOptions.Section, new RulesValidator<ExecutionOptions>(o => o.Validate())),
         new Section<AuditOptions>(AuditOptions.Section, new RulesValidator<AuditOptions>(o => o.Validate())),
+        new Section<MonitoringOptions>(MonitoringOptions.Section, new RulesValidator<MonitoringOptions>(o => o.Validate(SignalKinds.All))),
         new Section<ConsoleLoggingOptions>(ConsoleLoggingOptions.Section, new RulesValidator<ConsoleLoggingOptions>(ConsoleLogging.Validate)),
     ];
 

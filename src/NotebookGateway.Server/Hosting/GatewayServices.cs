@@ -7,6 +7,7 @@ using NotebookGateway.Server.Execution;
 using NotebookGateway.Server.Hubs;
 using NotebookGateway.Server.Kernels;
 using NotebookGateway.Server.Metrics;
+using NotebookGateway.Server.Monitoring;
 using NotebookGateway.Server.Quotas;
 using NotebookGateway.Server.RateLimiting;
 using NotebookGateway.Server.Relay;
@@ -30,6 +31,10 @@ public static class GatewayServices
         services.AddSingleton<BadTokenThrottle>();
         services.AddSingleton<GatewayAuthentication>();
 
+        // The security timeline, fed by the limits below and by the host's audit log.
+        services.AddSingleton<SignalMetrics>();
+        services.AddSingleton<SecurityTimeline>();
+
         // Relay and execution limits. Before the sandbox manager: hosted services stop in reverse order, so the audit
         // log drains after the kernels are gone.
         services.AddExecutionLimits();
@@ -46,6 +51,10 @@ public static class GatewayServices
         services.AddSingleton<KernelLeases>();
         services.AddHostedService(sp => sp.GetRequiredService<KernelLeases>());
         services.AddHostedService<KernelCuller>();
+        services.AddSingleton<SyscallSignalRelay>();
+        services.AddHostedService(sp => sp.GetRequiredService<SyscallSignalRelay>());
+        services.AddHostedService<SignalStopPolicy>();
+        services.AddHostedService<ZeroSeries>();
 
         // Transports and metrics.
         services.AddKernelHub();

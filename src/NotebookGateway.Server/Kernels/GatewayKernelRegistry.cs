@@ -6,6 +6,8 @@ using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Specs;
 using NotebookGateway.Server.Access;
 using NotebookGateway.Server.Execution;
+using NotebookGateway.Server.Monitoring;
+using NotebookGateway.Kernels.Observation;
 using NotebookGateway.Server.Quotas;
 using NotebookGateway.Server.RateLimiting;
 using NotebookGateway.Server.Relay;
@@ -148,6 +150,21 @@ public sealed partial class GatewayKernelRegistry : IDisposable
         }
     }
 
+    /// <summary>
+    /// The gateway stops a kernel for <paramref name="reason"/> (a stop rule): every client is told (a notice in the
+    /// running cell, then a dead status with the reason), then it is shut down as a client's request would.
+    /// </summary>
+    public async Task StopForAsync(string kernelId, string reason, CancellationToken cancellationToken)
+    {
+        if (!_kernels.TryGetValue(kernelId, out GatewayKernel? kernel))
+        {
+            return;
+        }
+        kernel.Channels.PublishCellNotice(kernel.Channels.Executions?.RunningCellHeader ?? ReadOnlyMemory<byte>.Empty, $"[{reason}]\n");
+        kernel.Channels.PublishLifecycleStatus(ExecutionStates.Dead, reason);
+        await ShutdownAsync(kernel, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Ends a notebook session's workspace (its kernels are shut down first) and gives its disk quota back.</summary>
     public async Task EndWorkspaceAsync(string workspaceId, CancellationToken cancellationToken)
     {
@@ -212,6 +229,10 @@ public sealed partial class GatewayKernelRegistry : IDisposable
                     kernel.Channels.Executions?.OnKernelReset();
                     kernel.Channels.PublishLifecycleStatus(ExecutionStates.Dead, e.Reason);
                     Log.KernelDied(_logger, e.Kernel.Id, e.Reason ?? "unknown");
+                    if (e.Reason?.StartsWith("memory limit", StringComparison.Ordinal) == true)
+                    {
+                        _executions.Timeline?.Record(new SignalSource(kernel.Id, kernel.Owner, kernel.Sandbox.Spec.Name), SignalKinds.OutOfMemory, $"the kernel died: {e.Reason}");
+                    }
                     break;
                 case SandboxKernelState.Stopped:
                     if (Forget(kernel))

@@ -28,6 +28,15 @@ public sealed partial class KernelQuotas
         _rejections = meter.CreateCounter<long>("quota_rejections", description: "Requests refused by a quota, by kind.");
     }
 
+    /// <summary>Every kind of rejection at 0 (once the exporter listens), so an alert on an increase fires on the first.</summary>
+    public void ExportZeros()
+    {
+        foreach (string kind in (string[])["kernels", "sessions", "workspace"])
+        {
+            _rejections.Add(0, new KeyValuePair<string, object?>("kind", kind));
+        }
+    }
+
     /// <summary>Reserves a kernel slot; returns null, or the reason it is refused (naming the limit and the use).</summary>
     public string? TryReserveKernel(string reservationId, string user, int memoryMiB, double cpus)
     {

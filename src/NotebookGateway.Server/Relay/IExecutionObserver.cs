@@ -32,6 +32,9 @@ public interface IExecutionObserver : IDisposable
     /// <summary>When the sandbox last used a noticeable share of a core, if ever.</summary>
     DateTimeOffset? LastCpuActivity { get; }
 
+    /// <summary>The request header of the cell the kernel is running now (empty when none): the parent of a notice meant for it.</summary>
+    ReadOnlyMemory<byte> RunningCellHeader { get; }
+
     /// <summary>The output limiter started dropping a cell's output.</summary>
     void OnOutputLimited();
 

@@ -15,7 +15,7 @@ public sealed class LayeringTests
     private static readonly string[][] Layers =
     [
         ["Configuration", "Logging", "Audit", "Quotas", "Metrics"], // options and policies that know no kernel
-        ["Security", "RateLimiting"],                                // users and tokens, rate limits
+        ["Security", "RateLimiting", "Monitoring"],                  // users and tokens, rate limits, the security timeline
         ["Access"],                                                  // who may use which kernelspec
         ["Relay"],                                                   // transport-independent relay of one kernel, admission checks
         ["Execution"],                                               // execution limits, their metrics and audit
