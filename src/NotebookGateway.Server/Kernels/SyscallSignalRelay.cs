@@ -10,7 +10,8 @@ namespace NotebookGateway.Server.Kernels;
 /// other process on the host are ignored. Nothing here comes from the kernel's own messages.
 /// </summary>
 public sealed partial class SyscallSignalRelay(
-    GatewayKernelRegistry registry, SandboxHost host, SecurityTimeline timeline, TimeProvider time, ILogger<SyscallSignalRelay> logger) : BackgroundService
+    GatewayKernelRegistry registry, SandboxHost host, SecurityTimeline timeline, SignalMetrics metrics, TimeProvider time, ILogger<SyscallSignalRelay> logger)
+    : BackgroundService
 {
     /// <summary>Set once the audit subscription is up (tests wait on it); faulted when the host gives no audit records.</summary>
     public Task Listening => _listening.Task;
@@ -37,6 +38,7 @@ public sealed partial class SyscallSignalRelay(
         }
         Log.Listening(logger, signals.WatchedNames);
         _listening.TrySetResult();
+        metrics.ObserveSyscallRecords(() => (true, reader.Lost + reader.Dropped));
         try
         {
             await foreach (SyscallAttempt attempt in reader.Attempts.ReadAllAsync(stoppingToken).ConfigureAwait(false))
@@ -50,6 +52,10 @@ public sealed partial class SyscallSignalRelay(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            metrics.ObserveSyscallRecords(() => (false, 0));
         }
     }
 

@@ -14,13 +14,21 @@ public sealed class SignalMetrics : IDisposable
     private readonly Meter _meter;
     private readonly Counter<long> _byKernelName;
     private readonly Counter<long> _byUser;
+    private Func<(bool Available, long Lost)> _syscallRecords = () => (false, 0);
 
     public SignalMetrics(IMeterFactory? meterFactory = null)
     {
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _byKernelName = _meter.CreateCounter<long>("sandbox_security_signals", description: "Behaviour signals of sandboxed kernels (kind, kernelspec).");
         _byUser = _meter.CreateCounter<long>("sandbox_security_signals_by_user", description: "Behaviour signals of sandboxed kernels (kind, user).");
+        _meter.CreateObservableGauge("sandbox_syscall_signals_available", () => _syscallRecords().Available ? 1 : 0,
+            description: "1 while the gateway reads the host's seccomp audit records (denied syscalls are seen), else 0.");
+        _meter.CreateObservableCounter("sandbox_syscall_records_lost", () => _syscallRecords().Lost,
+            description: "Seccomp audit records lost before the gateway could read them (kernel buffer overruns, queue overflow).");
     }
+
+    /// <summary>Where the syscall-record gauges read from (the audit subscriber, once it runs).</summary>
+    public void ObserveSyscallRecords(Func<(bool Available, long Lost)> state) => _syscallRecords = state;
 
     public void Count(SignalSource source, string kind)
     {
