@@ -118,7 +118,7 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
         return GatewayMessages.RefuseExecute(request, "ExecutionRefused", text, _services.Time);
     }
 
-    public void OnRefused(JupyterMessage request, string limit) => Complete(NewCell(request), "refused", limit, TimeSpan.Zero);
+    public void OnRefused(JupyterMessage request, string limit, string? rule = null) => Complete(NewCell(request), "refused", limit, TimeSpan.Zero, rule);
 
     public void OnWithdrawn(JupyterMessage request)
     {
@@ -338,7 +338,7 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
 
     private TimeSpan Elapsed(Cell cell) => _services.Time.GetElapsedTime(cell.StartedAt ?? cell.AdmittedAt);
 
-    private void Complete(Cell cell, string outcome, string? limit, TimeSpan duration)
+    private void Complete(Cell cell, string outcome, string? limit, TimeSpan duration, string? rule = null)
     {
         _services.Metrics.Executions.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
         if (outcome != "refused")
@@ -361,6 +361,7 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
             DurationSeconds = Math.Round(duration.TotalSeconds, 6),
             Outcome = outcome,
             Limit = limit,
+            Rule = rule,
         });
     }
 
