@@ -19,6 +19,10 @@ const OTHER_MAX_KERNELS = Number(process.env.GATEWAY_OTHER_MAX_KERNELS ?? 'NaN')
 const ONE_CONNECTION_TOKEN = process.env.GATEWAY_ONE_CONNECTION_TOKEN ?? '';
 /** Channels:OutputBytesPerCell of the gateway. */
 const OUTPUT_BYTES_PER_CELL = Number(process.env.GATEWAY_OUTPUT_BYTES_PER_CELL ?? 'NaN');
+/** An admission deny rule of the gateway (Admission:DenyRules) for every user: its name, message and a line it refuses. */
+const ADMISSION_RULE = process.env.GATEWAY_ADMISSION_RULE ?? '';
+const ADMISSION_MESSAGE = process.env.GATEWAY_ADMISSION_MESSAGE ?? '';
+const ADMISSION_REFUSED_CODE = process.env.GATEWAY_ADMISSION_REFUSED_CODE ?? '';
 const BASE_URL = GATEWAY_URL.endsWith('/') ? GATEWAY_URL : GATEWAY_URL + '/';
 const HUB_URL = BASE_URL + 'hubs/kernels';
 
@@ -308,6 +312,23 @@ describe('kernel hub', () => {
     assert.ok(error.content.traceback.length >= 2, JSON.stringify(error.content.traceback));
     const plain = error.content.traceback.join('\n').replace(/\x1b\[[0-9;]*m/g, ''); // IPython colours its tracebacks
     assert.ok(plain.includes('----> 3 f()') && plain.includes('return 1 / 0'), plain);
+  });
+
+  test('a cell an admission rule refuses ends with ExecutionRefused naming the rule and never reaches the kernel', async () => {
+    assert.ok(ADMISSION_RULE && ADMISSION_MESSAGE && ADMISSION_REFUSED_CODE, 'GATEWAY_ADMISSION_* are set');
+    const expected = `execution refused by rule \`${ADMISSION_RULE}\`: ${ADMISSION_MESSAGE}`;
+    const msgId = await hub.invoke('Execute', kernelId, clientId, ADMISSION_REFUSED_CODE);
+    const reply = await stream.done(msgId);
+    const mine = stream.of(msgId);
+    assert.equal(reply.content.status, 'error');
+    assert.equal(reply.content.ename, 'ExecutionRefused');
+    assert.equal(reply.content.evalue, expected);
+    assert.equal(streamText(mine, 'stderr'), `[${expected}]\n`);
+    assert.ok(!mine.some(m => m.msg_type === 'execute_input'), 'the kernel never saw the cell');
+    // Its side effect is absent: the refused code assigned hub_refused_marker.
+    const check = await hub.invoke('Execute', kernelId, clientId, "'hub_refused_marker' in globals()");
+    assert.equal((await stream.done(check)).content.status, 'ok');
+    assert.equal(stream.of(check).find(m => m.msg_type === 'execute_result')?.content.data['text/plain'], 'False', stream.describe());
   });
 
   test('matplotlib display_data carries a PNG; update_display_data and clear_output arrive', async () => {

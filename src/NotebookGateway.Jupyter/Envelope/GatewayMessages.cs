@@ -93,4 +93,11 @@ public static class GatewayMessages
 /// An execute_request answered by the gateway instead of the kernel (<see cref="GatewayMessages.RefuseExecute"/>):
 /// <see cref="IOPub"/> goes to every client of the kernel, <see cref="Reply"/> only to the requester.
 /// </summary>
-public sealed record ExecutionRefusal(IReadOnlyList<JupyterMessage> IOPub, JupyterMessage Reply);
+public sealed record ExecutionRefusal(IReadOnlyList<JupyterMessage> IOPub, JupyterMessage Reply)
+{
+    /// <summary>
+    /// The rule that refused the cell, when the refusing check has several (the admission rules); counted and audited
+    /// beside the check's limit. Null for single-purpose checks (the execute rate, the CPU budget).
+    /// </summary>
+    public string? Rule { get; init; }
+}

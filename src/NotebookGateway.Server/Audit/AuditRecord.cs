@@ -40,10 +40,15 @@ public sealed record AuditRecord : AuditEntry
     [JsonPropertyName("outcome")]
     public required string Outcome { get; init; }
 
-    /// <summary>The limit that stopped or refused the cell (wall_clock, cpu), if any.</summary>
+    /// <summary>The limit that stopped or refused the cell (wall_clock, cpu, rate, admission), if any.</summary>
     [JsonPropertyName("limit")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Limit { get; init; }
+
+    /// <summary>The admission rule that refused the cell (<c>code_size</c> or a deny rule's name), if one did.</summary>
+    [JsonPropertyName("rule")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Rule { get; init; }
 }
 
 /// <summary>A behaviour signal of a kernel (a limit hit, a denied attempt), as its security timeline records it.</summary>

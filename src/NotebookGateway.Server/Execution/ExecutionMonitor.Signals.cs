@@ -56,11 +56,11 @@ public sealed partial class ExecutionMonitor
         Signal(limit == "cpu" ? SignalKinds.CpuBudget : SignalKinds.WallClock, notice);
 
     /// <summary>A cell refused before the kernel saw it: admission rules are signals; the execute rate is traffic, not behaviour.</summary>
-    private void SignalRefusal(string limit)
+    private void SignalRefusal(string limit, string? rule)
     {
-        if (limit != "rate")
+        if (rule is not null)
         {
-            Signal(SignalKinds.ExecutionRefused, $"cell refused by admission rule `{limit}`");
+            Signal(SignalKinds.ExecutionRefused, $"cell refused by the {limit} rule `{rule}`");
         }
     }
 

@@ -117,10 +117,10 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
         return GatewayMessages.RefuseExecute(request, "ExecutionRefused", text, _services.Time);
     }
 
-    public void OnRefused(JupyterMessage request, string limit)
+    public void OnRefused(JupyterMessage request, string limit, string? rule = null)
     {
-        Complete(NewCell(request), "refused", limit, TimeSpan.Zero);
-        SignalRefusal(limit);
+        Complete(NewCell(request), "refused", limit, TimeSpan.Zero, rule);
+        SignalRefusal(limit, rule);
     }
 
     public void OnWithdrawn(JupyterMessage request)
@@ -323,7 +323,7 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
 
     private TimeSpan Elapsed(Cell cell) => _services.Time.GetElapsedTime(cell.StartedAt ?? cell.AdmittedAt);
 
-    private void Complete(Cell cell, string outcome, string? limit, TimeSpan duration)
+    private void Complete(Cell cell, string outcome, string? limit, TimeSpan duration, string? rule = null)
     {
         _services.Metrics.Executions.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
         if (outcome != "refused")
@@ -346,6 +346,7 @@ public sealed partial class ExecutionMonitor : IExecutionObserver, IDisposable
             DurationSeconds = Math.Round(duration.TotalSeconds, 6),
             Outcome = outcome,
             Limit = limit,
+            Rule = rule,
         });
     }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using NotebookGateway.Kernels.Options;
 using NotebookGateway.Server.Access;
+using NotebookGateway.Server.Admission;
 using NotebookGateway.Server.Audit;
 using NotebookGateway.Server.Configuration;
 using NotebookGateway.Server.Culling;
@@ -42,6 +43,7 @@ public static class GatewaySections
         new Section<RateLimitOptions>(RateLimitOptions.Section, new RulesValidator<RateLimitOptions>(o => o.Validate())),
         new Section<KernelSpecAccessOptions>(KernelSpecAccessOptions.Section, new RulesValidator<KernelSpecAccessOptions>(o => o.Validate())),
         new Section<ExecutionOptions>(ExecutionOptions.Section, new RulesValidator<ExecutionOptions>(o => o.Validate())),
+        new Section<AdmissionOptions>(AdmissionOptions.Section, new RulesValidator<AdmissionOptions>(o => o.Validate())),
         new Section<AuditOptions>(AuditOptions.Section, new RulesValidator<AuditOptions>(o => o.Validate())),
         new Section<MonitoringOptions>(MonitoringOptions.Section, new RulesValidator<MonitoringOptions>(o => o.Validate(SignalKinds.All))),
         new Section<ConsoleLoggingOptions>(ConsoleLoggingOptions.Section, new RulesValidator<ConsoleLoggingOptions>(ConsoleLogging.Validate)),

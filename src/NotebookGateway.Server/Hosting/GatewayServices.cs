@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using NotebookGateway.Jupyter.WebSocket;
 using NotebookGateway.Server.Access;
+using NotebookGateway.Server.Admission;
 using NotebookGateway.Server.Configuration;
 using NotebookGateway.Server.Culling;
 using NotebookGateway.Server.Execution;
@@ -35,9 +36,11 @@ public static class GatewayServices
         services.AddSingleton<SignalMetrics>();
         services.AddSingleton<SecurityTimeline>();
 
-        // Relay and execution limits. Before the sandbox manager: hosted services stop in reverse order, so the audit
+        // Relay, admission rules and execution limits. Before the sandbox manager: hosted services stop in reverse order, so the audit
         // log drains after the kernels are gone.
         services.AddExecutionLimits();
+        services.AddSingleton(sp => new AdmissionRules(sp.GetRequiredService<IOptions<AdmissionOptions>>(), sp.GetRequiredService<KernelSpecAccess>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CodeAdmission>>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton(sp => new WebSocketMessageCodec(new WebSocketCodecOptions
         {
             MaxFrameBytes = sp.GetRequiredService<IOptions<ChannelOptions>>().Value.MaxClientMessageBytes,

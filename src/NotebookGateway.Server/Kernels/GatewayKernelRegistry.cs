@@ -5,6 +5,7 @@ using NotebookGateway.Jupyter.Messages;
 using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Specs;
 using NotebookGateway.Server.Access;
+using NotebookGateway.Server.Admission;
 using NotebookGateway.Server.Execution;
 using NotebookGateway.Server.Monitoring;
 using NotebookGateway.Kernels.Observation;
@@ -27,6 +28,7 @@ public sealed partial class GatewayKernelRegistry : IDisposable
     private readonly KernelQuotas _quotas;
     private readonly KernelSpecAccess _access;
     private readonly GatewayRateLimiter _rateLimiter;
+    private readonly AdmissionRules _admission;
     private readonly ChannelOptions _channelOptions;
     private readonly ExecutionServices _executions;
     private readonly TimeProvider _time;
@@ -35,9 +37,10 @@ public sealed partial class GatewayKernelRegistry : IDisposable
 
     public GatewayKernelRegistry(SandboxKernelManager manager, KernelSpecCatalog catalog, KernelQuotas quotas,
         IOptions<ChannelOptions> channelOptions, TimeProvider time, ILoggerFactory loggers, KernelSpecAccess access, GatewayRateLimiter rateLimiter,
-        ExecutionServices executions)
+        ExecutionServices executions, AdmissionRules admission)
     {
         _access = access;
+        _admission = admission;
         _rateLimiter = rateLimiter;
         _manager = manager;
         _catalog = catalog;
@@ -94,7 +97,8 @@ public sealed partial class GatewayKernelRegistry : IDisposable
             throw;
         }
         var channels = new KernelChannels(sandbox.Id, _executions.ChannelOptionsFor(owner, _channelOptions), _time, _loggers.CreateLogger<KernelChannels>(),
-            [new ExecuteRateGate(_rateLimiter, owner, _time)]);
+            // The rate first: it bounds how often the rules' regular expressions run for one user.
+            [new ExecuteRateGate(_rateLimiter, owner, _time), _admission.For(owner, spec.Name)]);
         var kernel = new GatewayKernel(sandbox, channels, owner);
         AttachMonitor(kernel);
         _kernels[sandbox.Id] = kernel;

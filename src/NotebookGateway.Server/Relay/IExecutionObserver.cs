@@ -11,8 +11,11 @@ public interface IExecutionObserver : IDisposable
     /// <summary>An execute_request from a client: null lets it through, a refusal is answered in its place.</summary>
     ExecutionRefusal? Admit(JupyterMessage request);
 
-    /// <summary>An execute_request the gateway refused before <see cref="Admit"/> (e.g. the owner's execute rate); <paramref name="limit"/> names why.</summary>
-    void OnRefused(JupyterMessage request, string limit);
+    /// <summary>
+    /// An execute_request the gateway refused before <see cref="Admit"/> (e.g. the owner's execute rate); <paramref name="limit"/>
+    /// names why, and <paramref name="rule"/> which of the check's rules, when it has several (the admission rules).
+    /// </summary>
+    void OnRefused(JupyterMessage request, string limit, string? rule = null);
 
     /// <summary>An admitted execute_request that never reached the kernel (its msg_id was already pending): no cell.</summary>
     void OnWithdrawn(JupyterMessage request);

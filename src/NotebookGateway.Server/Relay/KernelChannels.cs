@@ -198,7 +198,7 @@ public sealed partial class KernelChannels
         {
             if (admission.Check(request) is { } refusal)
             {
-                Executions?.OnRefused(request, admission.Limit);
+                Executions?.OnRefused(request, admission.Limit, refusal.Rule);
                 return refusal;
             }
         }

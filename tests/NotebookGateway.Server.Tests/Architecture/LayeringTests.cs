@@ -18,7 +18,7 @@ public sealed class LayeringTests
         ["Security", "RateLimiting", "Monitoring"],                  // users and tokens, rate limits, the security timeline
         ["Access"],                                                  // who may use which kernelspec
         ["Relay"],                                                   // transport-independent relay of one kernel, admission checks
-        ["Execution"],                                               // execution limits, their metrics and audit
+        ["Execution", "Admission"],                                  // execution limits, their metrics and audit; admission rules on the code
         ["Kernels"],                                                 // the gateway's kernels: registry, starter, sessions
         ["Api"],                                                     // the Kernel Gateway REST API
         ["WebSockets", "Hubs", "Culling", "Web"],                    // transports side by side, the culler, public assets

@@ -53,6 +53,27 @@ public sealed class ConfigurationValidationTests
         Assert.Contains("KernelSpecAccess:Groups:staff", errors, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Start_InvalidAdmissionRules_ExitsWithEachRuleNamed()
+    {
+        (int exitCode, string errors) = await RunGatewayAsync(new Dictionary<string, string>
+        {
+            ["NBGW_Admission__MaxCodeBytes"] = "-1",
+            ["NBGW_Admission__DenyRules__0__Name"] = "no_socket",
+            ["NBGW_Admission__DenyRules__0__Pattern"] = "(import socket",
+            ["NBGW_Admission__DenyRules__0__Message"] = "no sockets",
+            ["NBGW_Admission__DenyRules__1__Name"] = "no_socket",
+            ["NBGW_Admission__DenyRules__1__Pattern"] = "socket",
+            ["NBGW_Admission__DenyRules__1__Message"] = "twice",
+        });
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Admission:MaxCodeBytes must be 0 (no limit) or positive", errors, StringComparison.Ordinal);
+        Assert.Contains("Admission:DenyRules:0:Pattern is not a valid regular expression", errors, StringComparison.Ordinal);
+        Assert.Contains("Admission:DenyRules:1:Name 'no_socket' is used twice", errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", errors, StringComparison.Ordinal); // no stack trace
+    }
+
     private static async Task<(int ExitCode, string Errors)> RunGatewayAsync(IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("dotnet")

@@ -3,13 +3,18 @@ namespace NotebookGateway.Server.Tests.Hubs;
 
 /// <summary>
 /// Three users (alice, bob; bob may run one kernel; carol may hold one connection), one origin allowed to use the hub from other pages and a small
-/// per-cell output limit: what the hub's Node.js client tests and origin tests need.
+/// per-cell output limit and one admission deny rule: what the hub's Node.js client tests and origin tests need.
 /// </summary>
 public sealed class HubGatewayFixture : GatewayFixture
 {
     public const string AllowedOrigin = "https://embed.example.test";
     public const int BobMaxKernels = 1;
     public const int OutputBytesPerCell = 256 * 1024;
+
+    /// <summary>An admission deny rule for everyone, refusing cells that set the hub's marker.</summary>
+    public const string AdmissionRule = "hub_marker";
+    public const string AdmissionMessage = "the hub test refuses this marker";
+    public const string AdmissionRefusedCode = "hub_refused_marker = 1";
 
     public static string AliceToken => UsersGatewayFixture.AliceToken;
 
@@ -30,6 +35,9 @@ public sealed class HubGatewayFixture : GatewayFixture
         ["Quotas:Users:bob:MaxKernels"] = BobMaxKernels.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Hub:AllowOrigins:0"] = AllowedOrigin,
         ["Channels:OutputBytesPerCell"] = OutputBytesPerCell.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Admission:DenyRules:0:Name"] = AdmissionRule,
+        ["Admission:DenyRules:0:Pattern"] = @"^hub_refused_marker\s*=",
+        ["Admission:DenyRules:0:Message"] = AdmissionMessage,
     };
 
     private static string Sha256(string token) =>

@@ -24,6 +24,9 @@ public sealed class KernelHubNodeTests(HubGatewayFixture fixture, ITestOutputHel
             ["GATEWAY_ONE_CONNECTION_TOKEN"] = HubGatewayFixture.CarolToken,
             ["GATEWAY_OTHER_MAX_KERNELS"] = HubGatewayFixture.BobMaxKernels.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["GATEWAY_OUTPUT_BYTES_PER_CELL"] = HubGatewayFixture.OutputBytesPerCell.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }, RunTimeout, minimumPassed: 16);
+            ["GATEWAY_ADMISSION_RULE"] = HubGatewayFixture.AdmissionRule,
+            ["GATEWAY_ADMISSION_MESSAGE"] = HubGatewayFixture.AdmissionMessage,
+            ["GATEWAY_ADMISSION_REFUSED_CODE"] = HubGatewayFixture.AdmissionRefusedCode,
+        }, RunTimeout, minimumPassed: 17);
     }
 }
