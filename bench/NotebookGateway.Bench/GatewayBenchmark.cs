@@ -380,6 +380,8 @@ internal sealed class KernelRest : IDisposable
         }
     }
 
+    public Task<string> GetStringAsync(string relative) => _http.GetStringAsync(new Uri(_base, relative));
+
     public void Dispose() => _http.Dispose();
 }
 
@@ -468,8 +470,8 @@ internal sealed class ChannelSocket : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs a cell; done when both its execute_reply (status ok) and its iopub <c>status: idle</c> have arrived.</summary>
-    public async Task ExecuteAsync(string code, TimeSpan timeout)
+    /// <summary>Runs a cell; done when both its execute_reply (status ok) and its iopub <c>status: idle</c> have arrived. Returns its stdout.</summary>
+    public async Task<string> ExecuteAsync(string code, TimeSpan timeout)
     {
         string id = NewId();
         var pending = new PendingRequest("execute_reply", needsIdle: true);
@@ -491,6 +493,7 @@ internal sealed class ChannelSocket : IAsyncDisposable
             {
                 throw new InvalidOperationException($"execute {code}: execute_reply status {status}");
             }
+            return pending.Stdout;
         }
         finally
         {
@@ -632,8 +635,20 @@ internal sealed class ChannelSocket : IAsyncDisposable
     /// <summary>Touched only by the reader.</summary>
     private sealed class PendingRequest(string replyType, bool needsIdle)
     {
+        private readonly StringBuilder _stdout = new();
         private string? _status;
         private bool _idle;
+
+        public string Stdout
+        {
+            get
+            {
+                lock (_stdout)
+                {
+                    return _stdout.ToString();
+                }
+            }
+        }
 
         public TaskCompletionSource<string> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -642,6 +657,14 @@ internal sealed class ChannelSocket : IAsyncDisposable
             if (channel == "shell" && msgType == replyType)
             {
                 _status = content.ValueKind == JsonValueKind.Object && content.TryGetProperty("status", out JsonElement s) ? s.GetString() ?? "" : "";
+            }
+            else if (channel == "iopub" && msgType == "stream" && content.ValueKind == JsonValueKind.Object
+                     && content.TryGetProperty("name", out JsonElement name) && name.ValueEquals("stdout") && content.TryGetProperty("text", out JsonElement text))
+            {
+                lock (_stdout)
+                {
+                    _stdout.Append(text.GetString());
+                }
             }
             else if (channel == "iopub" && msgType == "status" && content.ValueKind == JsonValueKind.Object &&
                      content.TryGetProperty("execution_state", out JsonElement state) && state.ValueEquals("idle"))
