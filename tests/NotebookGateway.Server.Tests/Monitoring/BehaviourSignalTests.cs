@@ -70,6 +70,29 @@ public sealed class BehaviourSignalTests(MonitoringGatewayFixture fixture, ITest
         Assert.Contains(all, e => e!["kernel_id"]!.GetValue<string>() == id && e["kind"]!.GetValue<string>() == kind);
     }
 
+    /// <summary>No false positives: starting a kernel and running ordinary cells raises nothing (interpreters, relays and ZeroMQ included).</summary>
+    [Theory]
+    [InlineData("python3", "print(sum(range(10)))")]
+    [InlineData("ir", "print(sum(1:10))")]
+    [InlineData("javascript", "console.log([1, 2, 3].length)")]
+    [InlineData("bash", "ls / | wc -l")]
+    [InlineData("c", "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }")]
+    public async Task OrdinaryWork_RaisesNoSignal(string spec, string code)
+    {
+        RestResponse created = await GatewayRest.SendAsync(Gateway.CreateHttpClient(MonitoringGatewayFixture.BobToken), HttpMethod.Post, Gateway.Url("api/kernels"),
+            $$"""{"name":"{{spec}}"}""", timeout: TestTimeouts.KernelStart);
+        GatewayRest.ExpectStatus(created, HttpStatusCode.Created, Gateway);
+        string id = created.Json!["id"]!.GetValue<string>();
+        DeleteAfterTestAs(id, MonitoringGatewayFixture.BobToken);
+        (_, KernelSocket? socket, string? error) = await KernelSocket.TryConnectAsync(Gateway.ChannelsUri(id, "bob-quiet", queryToken: null), "bob-quiet", MonitoringGatewayFixture.BobToken);
+        Assert.True(socket is not null, error);
+        Track(socket!);
+        ExecuteResult result = await socket!.ExecuteAsync(code, TestTimeouts.Step);
+        Assert.Equal("ok", result.Status);
+        JsonArray events = await EventsAsync(MonitoringGatewayFixture.BobToken, $"api/kernels/{id}/events");
+        Assert.True(events.Count == 0, $"{spec}: {events.ToJsonString()}");
+    }
+
     [Fact]
     public async Task CountersOfEveryKind_AreExportedAtZeroBeforeTheFirstSignal()
     {
