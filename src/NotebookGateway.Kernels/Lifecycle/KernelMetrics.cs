@@ -17,6 +17,9 @@ public sealed class KernelMetrics : IDisposable
         KernelStarts = _meter.CreateCounter<long>("kernel_starts", description: "Kernel container starts (tag: outcome).");
         KernelDeaths = _meter.CreateCounter<long>("kernel_deaths", description: "Kernels that died without being asked to (tag: cause).");
         StartDuration = _meter.CreateHistogram<double>("kernel_start_duration", unit: "s", description: "From container create until kernel_info_reply.");
+        StartPhase = _meter.CreateHistogram<double>("kernel_start_phase", unit: "s",
+            description: "Each phase of a kernel start (phase: prepare, create, start, boot, connect, kernel_info; kernel_name).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10] });
         _meter.CreateObservableGauge("kernels_running", () => Interlocked.Read(ref _running), description: "Kernel containers currently running.");
     }
 
@@ -27,6 +30,8 @@ public sealed class KernelMetrics : IDisposable
     public Counter<long> KernelDeaths { get; }
 
     public Histogram<double> StartDuration { get; }
+
+    public Histogram<double> StartPhase { get; }
 
     internal void RunStarted() => Interlocked.Increment(ref _running);
 

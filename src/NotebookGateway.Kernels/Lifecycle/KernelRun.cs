@@ -26,6 +26,9 @@ internal sealed class KernelRun(SandboxKernel kernel, string runId, ConnectionIn
 
     public TimeSpan? StartDuration { get; set; }
 
+    /// <summary>The start's phases in milliseconds, for the log (<see cref="StartPhases"/>).</summary>
+    public string StartPhases { get; set; } = "";
+
     /// <summary>Completes with the exit code from the engine's die event.</summary>
     public TaskCompletionSource<long> Exited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -10,12 +10,12 @@ internal static partial class LifecycleLog
     public static partial void Initialized(ILogger logger, string owner, string instanceId, string seccompDigest, string socketRoot, string workspaceRoot);
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Information,
-        Message = "Kernel `{KernelId}` ({Spec}) started in container `{ContainerId}`, session `{SessionKey}`, uid {Uid}, in {Milliseconds:0} ms")]
-    public static partial void KernelStarted(ILogger logger, string kernelId, string spec, string containerId, string sessionKey, uint uid, double milliseconds);
+        Message = "Kernel `{KernelId}` ({Spec}) started in container `{ContainerId}`, session `{SessionKey}`, uid {Uid}, in {Milliseconds:0} ms ({Phases} ms)")]
+    public static partial void KernelStarted(ILogger logger, string kernelId, string spec, string containerId, string sessionKey, uint uid, double milliseconds, string phases);
 
     [LoggerMessage(EventId = 402, Level = LogLevel.Information,
-        Message = "Kernel `{KernelId}` restarted: container `{OldContainerId}` removed, `{ContainerId}` ready in {Milliseconds:0} ms")]
-    public static partial void KernelRestarted(ILogger logger, string kernelId, string oldContainerId, string containerId, double milliseconds);
+        Message = "Kernel `{KernelId}` restarted: container `{OldContainerId}` removed, `{ContainerId}` ready in {Milliseconds:0} ms ({Phases} ms)")]
+    public static partial void KernelRestarted(ILogger logger, string kernelId, string oldContainerId, string containerId, double milliseconds, string phases);
 
     [LoggerMessage(EventId = 403, Level = LogLevel.Information, Message = "Kernel `{KernelId}` shut down")]
     public static partial void KernelShutDown(ILogger logger, string kernelId);

@@ -44,20 +44,26 @@ public sealed class RunLauncher(
         var connection = RunPlanner.CreateConnection(kernel.Spec);
         var sockets = SocketDirectory.Create(host.SocketRoot, runId, session.Uid, session.Gid, options, _logger);
         var run = new KernelRun(kernel, runId, connection, sockets);
+        var phases = new StartPhases(timeProvider);
         try
         {
             sockets.WriteConnectionFile(RunPlanner.KernelSideConnection(kernel.Spec, connection));
             var request = planner.CreateContainerRequest(run).Build();
+            phases.End(); // prepare
             var created = await docker.Containers.CreateAsync(request, host.ContainerName(runId), token).ConfigureAwait(false);
             run.ContainerId = created.Id;
             runs.Add(created.Id, run);
+            phases.End(); // create
             await docker.Containers.StartAsync(created.Id, token).ConfigureAwait(false);
             run.Counted = true;
             metrics.RunStarted();
+            phases.End(); // start
 
             run.SocketSet = await sockets.WaitForSocketsAsync(connection, timeProvider, run.Exited.Task, token).ConfigureAwait(false);
+            phases.End(); // boot
             run.Client = await KernelClient.ConnectAsync(connection, zmq.GetReactor(StringComparer.Ordinal.GetHashCode(kernel.Id)),
                 planner.CreateClientOptions(run, run.SocketSet, created.Id), _clientLogger).ConfigureAwait(false);
+            phases.End(); // connect
 
             // Give up at once if the container dies while we wait for kernel_info.
             using (var untilExit = CancellationTokenSource.CreateLinkedTokenSource(token))
@@ -78,7 +84,10 @@ public sealed class RunLauncher(
                 await run.Client.WaitForReadyAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), untilExit.Token).ConfigureAwait(false);
             }
 
+            phases.End(); // kernel_info
             run.StartDuration = timeProvider.GetElapsedTime(begin);
+            run.StartPhases = phases.ToString();
+            phases.Record(metrics, kernel.Spec.Name);
             metrics.StartDuration.Record(run.StartDuration.Value.TotalSeconds);
             metrics.KernelStarts.Add(1, new KeyValuePair<string, object?>("outcome", "ok"));
             return run;

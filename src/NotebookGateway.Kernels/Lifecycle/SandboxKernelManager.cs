@@ -141,7 +141,7 @@ public sealed class SandboxKernelManager(
                 await selfTest.EnsurePassedAsync(kernel, token).ConfigureAwait(false);
                 states.Set(kernel, SandboxKernelState.Running, null);
                 deaths.CatchUp(run);
-                LifecycleLog.KernelStarted(logger, kernel.Id, spec.Name, run.ContainerId!, session.Key, session.Uid, run.StartDuration?.TotalMilliseconds ?? 0);
+                LifecycleLog.KernelStarted(logger, kernel.Id, spec.Name, run.ContainerId!, session.Key, session.Uid, run.StartDuration?.TotalMilliseconds ?? 0, run.StartPhases);
                 return kernel;
             }
             finally
@@ -226,7 +226,7 @@ public sealed class SandboxKernelManager(
             kernel.DeathReason = null;
             states.Set(kernel, SandboxKernelState.Running, "restarted");
             deaths.CatchUp(run);
-            LifecycleLog.KernelRestarted(logger, kernel.Id, previous?.ContainerId ?? "-", run.ContainerId!, run.StartDuration?.TotalMilliseconds ?? 0);
+            LifecycleLog.KernelRestarted(logger, kernel.Id, previous?.ContainerId ?? "-", run.ContainerId!, run.StartDuration?.TotalMilliseconds ?? 0, run.StartPhases);
             return kernel;
         }
         finally
