@@ -53,6 +53,21 @@ public sealed class ExecutionMetrics : IDisposable
 
     public Counter<long> ForgedMessages { get; }
 
+    /// <summary>The counters with known label values at 0 (once the exporter listens), so an alert fires on the first.</summary>
+    public void ExportZeros()
+    {
+        foreach (string limit in (string[])["wall_clock", "cpu", "background_cpu"])
+        {
+            Timeouts.Add(0, new KeyValuePair<string, object?>("limit", limit));
+        }
+        foreach (string msgType in (string[])["execute_reply", "status", "input_request", "other"])
+        {
+            ForgedMessages.Add(0, new KeyValuePair<string, object?>("msg_type", msgType));
+        }
+        OutputTruncations.Add(0);
+        TimeoutRestarts.Add(0);
+    }
+
     /// <summary>Where the per-kernel instruments find the gateway's kernels (the registry's own list, set once by it).</summary>
     public void Observe(Func<IEnumerable<IMeteredKernel>> kernels) => _kernels = kernels;
 

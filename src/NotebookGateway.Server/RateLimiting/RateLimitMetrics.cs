@@ -17,4 +17,13 @@ public sealed class RateLimitMetrics
     }
 
     public void CountHit(string kind) => _hits.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    /// <summary>Every kind at 0 (once the exporter listens), so an alert on an increase fires on the first hit.</summary>
+    public void ExportZeros()
+    {
+        foreach (string kind in (string[])["kernel_start", "execute", "websocket", "bad_token"])
+        {
+            _hits.Add(0, new KeyValuePair<string, object?>("kind", kind));
+        }
+    }
 }

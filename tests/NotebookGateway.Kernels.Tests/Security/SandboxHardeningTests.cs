@@ -3,6 +3,7 @@ using System.Text.Json;
 using NotebookGateway.Docker.Models;
 using NotebookGateway.Jupyter.Connection;
 using NotebookGateway.Kernels.Lifecycle;
+using NotebookGateway.Kernels.Observation;
 using NotebookGateway.Kernels.Sandbox;
 
 namespace NotebookGateway.Kernels.Tests.Security;
@@ -57,7 +58,11 @@ public sealed class SandboxHardeningTests(SandboxEnvironment env)
         Assert.Equal($"{uid}:{uid}", config.User);
         Assert.NotEqual(0u, uid);
         Assert.Equal("/home/sandbox/work", config.WorkingDir);
-        Assert.Equal(["python3", "-m", "ipykernel_launcher", "-f", "/kernel/connection.json"], config.Cmd);
+        // The kernel, behind the logging seccomp filter: the profile's denied syscalls, inet families logged, AF_PACKET denied.
+        Assert.Equal(SyscallSignals.Program, config.Cmd![0]);
+        Assert.Contains("101", config.Cmd[1].Split(','), StringComparer.Ordinal); // ptrace
+        Assert.Equal(["2,10", "17", "--"], config.Cmd.Skip(2).Take(3));
+        Assert.Equal(["python3", "-m", "ipykernel_launcher", "-f", "/kernel/connection.json"], config.Cmd.Skip(5));
         var labels = config.Labels!;
         Assert.Equal(env.Shared.Owner, labels[SandboxLabels.Owner]);
         Assert.Equal(env.Shared.InstanceId, labels[SandboxLabels.Instance]);

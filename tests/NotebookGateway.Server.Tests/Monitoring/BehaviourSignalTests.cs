@@ -102,6 +102,9 @@ public sealed class BehaviourSignalTests(MonitoringGatewayFixture fixture, ITest
             Assert.Contains($"sandbox_security_signals_total{{kernel_name=\"bash\",kind=\"{kind}\"}}", metrics, StringComparison.Ordinal);
         }
         Assert.Contains("quota_rejections_total{kind=\"kernels\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("rate_limit_hits_total{kind=\"execute\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("execution_timeouts_total{limit=\"background_cpu\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("kernel_forged_messages_total{msg_type=\"execute_reply\"}", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
