@@ -58,7 +58,7 @@ public static class SandboxServiceCollectionExtensions
         services.TryAddSingleton(sp => new KernelMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<SecurityEvents>();
         services.TryAddSingleton(sp => new EgressMetrics(sp.GetService<IMeterFactory>()));
-        services.TryAddSingleton<IOptions<EgressOptions>>(_ => Microsoft.Extensions.Options.Options.Create(new EgressOptions()));
+        services.AddOptions<EgressOptions>(); // defaults (only "none") unless the host bound the Egress section
         services.TryAddSingleton<EgressProxy>();
         services.TryAddSingleton<NetworkPolicyResolver>();
         services.TryAddSingleton(_ => new ContainerCgroup());

@@ -52,13 +52,14 @@ public static class EgressRelay
         ];
     }
 
-    /// <summary><paramref name="environment"/> without the variables the gateway decides, then the gateway's.</summary>
+    /// <summary>
+    /// <paramref name="environment"/> without the variables the gateway decides (a client or spec cannot fake a policy
+    /// or point the kernel elsewhere), then the gateway's; with no policy none are added, as before policies existed.
+    /// </summary>
     public static IReadOnlyList<string> MergeEnvironment(IReadOnlyList<string> environment, EgressPolicy? policy, string noProxy)
     {
         ArgumentNullException.ThrowIfNull(environment);
         var kept = environment.Where(e => !VariableNames.Contains(e.Split('=', 2)[0]));
-        return policy is null
-            ? [.. kept, "NBGW_NETWORK_POLICY=" + EgressPolicy.None]
-            : [.. kept, .. Environment(policy, noProxy)];
+        return policy is null ? [.. kept] : [.. kept, .. Environment(policy, noProxy)];
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace NotebookGateway.Server.Audit;
 
 /// <summary>
-/// The execution audit log: <see cref="Write"/> only enqueues (a cell never waits for the disk), one writer task appends
+/// The audit log (executions and egress decisions): <see cref="Write"/> only enqueues (a cell never waits for the disk), one writer task appends
 /// JSON lines to the file and flushes after each batch. A full queue drops records and counts them.
 /// </summary>
 public sealed partial class AuditLog : IHostedService
@@ -15,7 +15,7 @@ public sealed partial class AuditLog : IHostedService
 
     private readonly AuditOptions _options;
     private readonly ILogger<AuditLog> _logger;
-    private readonly Channel<AuditRecord> _queue;
+    private readonly Channel<object> _queue; // AuditRecord or EgressAuditRecord
     private readonly Counter<long> _dropped;
     private Task _writer = Task.CompletedTask;
 
@@ -26,7 +26,7 @@ public sealed partial class AuditLog : IHostedService
         _logger = logger;
         Meter meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _dropped = meter.CreateCounter<long>("audit_records_dropped", description: "Audit records dropped because the writer fell behind or failed.");
-        _queue = Channel.CreateBounded<AuditRecord>(new BoundedChannelOptions(Math.Max(1, _options.QueueCapacity))
+        _queue = Channel.CreateBounded<object>(new BoundedChannelOptions(Math.Max(1, _options.QueueCapacity))
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.DropWrite,
@@ -38,6 +38,15 @@ public sealed partial class AuditLog : IHostedService
 
     /// <summary>Queues a record; never blocks.</summary>
     public void Write(AuditRecord record)
+    {
+        if (Enabled)
+        {
+            _queue.Writer.TryWrite(record);
+        }
+    }
+
+    /// <summary>Queues an egress proxy decision; never blocks.</summary>
+    public void Write(EgressAuditRecord record)
     {
         if (Enabled)
         {
@@ -79,9 +88,16 @@ public sealed partial class AuditLog : IHostedService
             // Records queued before shutdown are still written: the loop ends when the queue is completed and empty.
             while (await _queue.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                while (_queue.Reader.TryRead(out AuditRecord? record))
+                while (_queue.Reader.TryRead(out object? queued))
                 {
-                    JsonSerializer.Serialize(json, record, AuditJsonContext.Default.AuditRecord);
+                    if (queued is EgressAuditRecord egress)
+                    {
+                        JsonSerializer.Serialize(json, egress, EgressAuditJsonContext.Default.EgressAuditRecord);
+                    }
+                    else
+                    {
+                        JsonSerializer.Serialize(json, (AuditRecord)queued, AuditJsonContext.Default.AuditRecord);
+                    }
                     json.Flush();
                     json.Reset();
                     buffer.WriteByte((byte)'\n');

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using NotebookGateway.Egress.Options;
 using NotebookGateway.Jupyter.WebSocket;
 using NotebookGateway.Server.Access;
 using NotebookGateway.Server.Configuration;
@@ -23,7 +24,8 @@ public static class GatewayServices
 
         // Policies: users and tokens, spec access, quotas, rate limits.
         services.AddSingleton(sp => CreateAuthentication(sp.GetRequiredService<IOptions<GatewayOptions>>().Value, sp.GetRequiredService<IOptions<List<UserOptions>>>().Value));
-        services.AddSingleton(sp => new KernelSpecAccess(sp.GetRequiredService<IOptions<KernelSpecAccessOptions>>().Value, sp.GetRequiredService<IOptions<List<UserOptions>>>().Value));
+        services.AddSingleton(sp => new KernelSpecAccess(sp.GetRequiredService<IOptions<KernelSpecAccessOptions>>().Value, sp.GetRequiredService<IOptions<List<UserOptions>>>().Value,
+            sp.GetRequiredService<IOptions<EgressOptions>>().Value));
         services.AddSingleton<KernelQuotas>();
         services.AddSingleton<RateLimitMetrics>();
         services.AddSingleton<GatewayRateLimiter>();
@@ -46,6 +48,7 @@ public static class GatewayServices
         services.AddSingleton<KernelLeases>();
         services.AddHostedService(sp => sp.GetRequiredService<KernelLeases>());
         services.AddHostedService<KernelCuller>();
+        services.AddHostedService<EgressObserver>();
 
         // Transports and metrics.
         services.AddKernelHub();
