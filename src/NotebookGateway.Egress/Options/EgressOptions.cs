@@ -47,8 +47,11 @@ public sealed class EgressOptions
     /// <summary>A proxied connection with no bytes either way for this long is closed.</summary>
     public int IdleTimeoutSeconds { get; set; } = 300;
 
-    /// <summary>Relay buffer per direction of a connection (the gateway's memory per connection is about twice this).</summary>
-    public int BufferBytes { get; set; } = 64 * 1024;
+    /// <summary>
+    /// Relay buffer per direction, rented from a pool only while bytes move (an idle connection holds none); large
+    /// enough that a download runs near loopback speed.
+    /// </summary>
+    public int BufferBytes { get; set; } = 256 * 1024;
 
     /// <summary>
     /// <c>NO_PROXY</c> in the kernel: destinations programs reach directly (the container's own loopback services).

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
@@ -11,49 +12,67 @@ internal sealed partial class ProxyConnection
     /// Bytes both ways until both sides have finished (a half-close is passed on), a cap is exceeded, no byte moved
     /// for <paramref name="idle"/>, or the gateway stops.
     /// </summary>
-    private async Task RelayAsync(Socket upstream, Memory<byte> upBuffer, Memory<byte> downBuffer, TimeSpan idle)
+    private async Task RelayAsync(Socket upstream, TimeSpan idle)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(listener.Stopping);
         stop.CancelAfter(idle);
-        await Task.WhenAll(PumpAsync(client, upstream, upBuffer, up: true, stop, idle), PumpAsync(upstream, client, downBuffer, up: false, stop, idle)).ConfigureAwait(false);
+        await Task.WhenAll(PumpAsync(client, upstream, up: true, stop, idle), PumpAsync(upstream, client, up: false, stop, idle)).ConfigureAwait(false);
         if (_cutReason is null && stop.IsCancellationRequested && !listener.Stopping.IsCancellationRequested)
         {
             _cutReason = $"idle for {idle.TotalSeconds:0} s";
         }
     }
 
-    private async Task PumpAsync(Socket from, Socket to, Memory<byte> buffer, bool up, CancellationTokenSource stop, TimeSpan idle)
+    /// <summary>
+    /// One direction. Waits for data with a zero-byte read and rents a buffer only while bytes move, so an idle
+    /// connection holds no buffer (the gateway's memory per open connection stays small with large buffers).
+    /// </summary>
+    private async Task PumpAsync(Socket from, Socket to, bool up, CancellationTokenSource stop, TimeSpan idle)
     {
+        var size = listener.Proxy.Options.BufferBytes;
         try
         {
             while (true)
             {
-                var n = await from.ReceiveAsync(buffer, SocketFlags.None, stop.Token).ConfigureAwait(false);
-                if (n == 0)
+                await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, stop.Token).ConfigureAwait(false);
+                var buffer = ArrayPool<byte>.Shared.Rent(size);
+                try
                 {
-                    to.Shutdown(SocketShutdown.Send);
-                    return;
-                }
+                    do
+                    {
+                        var n = await from.ReceiveAsync(buffer.AsMemory(0, size), SocketFlags.None, stop.Token).ConfigureAwait(false);
+                        if (n == 0)
+                        {
+                            to.Shutdown(SocketShutdown.Send);
+                            return;
+                        }
 
-                if (!listener.Account(up, n))
-                {
-                    _capExceeded = true;
-                    _cutReason = "cut: " + listener.CapText();
-                    await stop.CancelAsync().ConfigureAwait(false);
-                    return;
-                }
+                        if (!listener.Account(up, n))
+                        {
+                            _capExceeded = true;
+                            _cutReason = "cut: " + listener.CapText();
+                            await stop.CancelAsync().ConfigureAwait(false);
+                            return;
+                        }
 
-                if (up)
-                {
-                    _up += n;
-                }
-                else
-                {
-                    _down += n;
-                }
+                        if (up)
+                        {
+                            _up += n;
+                        }
+                        else
+                        {
+                            _down += n;
+                        }
 
-                await to.SendAsync(buffer[..n], SocketFlags.None, stop.Token).ConfigureAwait(false);
-                stop.CancelAfter(idle);
+                        await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, stop.Token).ConfigureAwait(false);
+                        stop.CancelAfter(idle);
+                    }
+                    while (from.Available > 0);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
             }
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)

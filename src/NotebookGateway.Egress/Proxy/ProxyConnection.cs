@@ -27,8 +27,7 @@ internal sealed partial class ProxyConnection(EgressListener listener, Socket cl
     public async Task RunAsync()
     {
         var options = listener.Proxy.Options;
-        var upBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(options.BufferBytes, options.MaxRequestHeadBytes));
-        byte[]? downBuffer = null;
+        byte[]? headBuffer = ArrayPool<byte>.Shared.Rent(options.MaxRequestHeadBytes);
         Socket? upstream = null;
         try
         {
@@ -37,7 +36,7 @@ internal sealed partial class ProxyConnection(EgressListener listener, Socket cl
             int headLength, read;
             try
             {
-                (headLength, read) = await RequestHead.ReadAsync(client, upBuffer.AsMemory(0, options.MaxRequestHeadBytes), headDeadline.Token).ConfigureAwait(false);
+                (headLength, read) = await RequestHead.ReadAsync(client, headBuffer.AsMemory(0, options.MaxRequestHeadBytes), headDeadline.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!listener.Stopping.IsCancellationRequested)
             {
@@ -49,7 +48,7 @@ internal sealed partial class ProxyConnection(EgressListener listener, Socket cl
                 return; // closed without asking for anything: nothing was decided
             }
 
-            var head = RequestHead.Parse(upBuffer.AsSpan(0, headLength));
+            var head = RequestHead.Parse(headBuffer.AsSpan(0, headLength));
             _method = head.Method;
             var (host, port, forwardedHead) = Target(head);
             _destination = host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]:{port}" : $"{host}:{port}";
@@ -76,7 +75,7 @@ internal sealed partial class ProxyConnection(EgressListener listener, Socket cl
 
             upstream = await ConnectAsync(usable, port, connectDeadline.Token).ConfigureAwait(false);
             listener.Proxy.Metrics.Count(EgressRecord.Allowed, _policy.Name);
-            var leftover = upBuffer.AsMemory(headLength, read - headLength);
+            var leftover = headBuffer.AsMemory(headLength, read - headLength);
             if (forwardedHead is null)
             {
                 await client.SendAsync("HTTP/1.1 200 Connection established\r\nProxy-Agent: NotebookGateway\r\n\r\n"u8.ToArray(), SocketFlags.None, listener.Stopping).ConfigureAwait(false);
@@ -91,8 +90,9 @@ internal sealed partial class ProxyConnection(EgressListener listener, Socket cl
                 return;
             }
 
-            downBuffer = ArrayPool<byte>.Shared.Rent(options.BufferBytes);
-            await RelayAsync(upstream, upBuffer.AsMemory(0, options.BufferBytes), downBuffer.AsMemory(0, options.BufferBytes), TimeSpan.FromSeconds(options.IdleTimeoutSeconds)).ConfigureAwait(false);
+            ArrayPool<byte>.Shared.Return(headBuffer);
+            headBuffer = null; // the relay rents its own buffers while bytes move
+            await RelayAsync(upstream, TimeSpan.FromSeconds(options.IdleTimeoutSeconds)).ConfigureAwait(false);
         }
         catch (ProxyRefusal refusal)
         {
@@ -107,10 +107,9 @@ internal sealed partial class ProxyConnection(EgressListener listener, Socket cl
         {
             upstream?.Dispose();
             client.Dispose();
-            ArrayPool<byte>.Shared.Return(upBuffer);
-            if (downBuffer is not null)
+            if (headBuffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(downBuffer);
+                ArrayPool<byte>.Shared.Return(headBuffer);
             }
         }
 

@@ -30,7 +30,7 @@ public static class EgressRelay
 
     // The relay lives in its own session, so the kernel's interrupt signal (to its process group) never reaches it.
     private static readonly string Script = string.Create(CultureInfo.InvariantCulture,
-        $"setsid socat -lp nbgw-egress TCP4-LISTEN:{Port},bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:{SocketPath} </dev/null & exec \"$@\"");
+        $"setsid socat -lp nbgw-egress -b 262144 TCP4-LISTEN:{Port},bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:{SocketPath} </dev/null & exec \"$@\"");
 
     /// <summary><c>sh -c '…relay… &amp; exec "$@"' nbgw-egress-relay</c>: put before the kernel's argv.</summary>
     public static IReadOnlyList<string> CommandPrefix { get; } = ["/bin/sh", "-c", Script, "nbgw-egress-relay"];
