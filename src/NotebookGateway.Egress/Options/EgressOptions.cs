@@ -54,6 +54,12 @@ public sealed class EgressOptions
     public int BufferBytes { get; set; } = 256 * 1024;
 
     /// <summary>
+    /// Relay with splice(2): bytes go socket → pipe → socket inside the kernel without being copied through the
+    /// gateway (the buffer is used only when a receiver is slow). Off: every byte is copied through the buffers.
+    /// </summary>
+    public bool ZeroCopy { get; set; } = true;
+
+    /// <summary>
     /// <c>NO_PROXY</c> in the kernel: destinations programs reach directly (the container's own loopback services).
     /// </summary>
     public string NoProxy { get; set; } = "localhost,127.0.0.1,::1";

@@ -64,7 +64,7 @@ public sealed class EgressListener : IAsyncDisposable
         {
             socket.Bind(new UnixDomainSocketEndPoint(socketPath));
             File.SetUnixFileMode(socketPath, (UnixFileMode)0b110_110_110);
-            socket.Listen(128);
+            socket.Listen(1024); // a burst of connects waits in the backlog instead of failing with EAGAIN
         }
         catch
         {

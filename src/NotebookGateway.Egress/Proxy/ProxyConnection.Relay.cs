@@ -16,7 +16,10 @@ internal sealed partial class ProxyConnection
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(listener.Stopping);
         stop.CancelAfter(idle);
-        await Task.WhenAll(PumpAsync(client, upstream, up: true, stop, idle), PumpAsync(upstream, client, up: false, stop, idle)).ConfigureAwait(false);
+        var zeroCopy = listener.Proxy.Options.ZeroCopy;
+        await Task.WhenAll(
+            zeroCopy ? SplicePumpAsync(client, upstream, up: true, stop, idle) : PumpAsync(client, upstream, up: true, stop, idle),
+            zeroCopy ? SplicePumpAsync(upstream, client, up: false, stop, idle) : PumpAsync(upstream, client, up: false, stop, idle)).ConfigureAwait(false);
         if (_cutReason is null && stop.IsCancellationRequested && !listener.Stopping.IsCancellationRequested)
         {
             _cutReason = $"idle for {idle.TotalSeconds:0} s";

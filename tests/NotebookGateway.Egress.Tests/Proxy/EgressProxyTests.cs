@@ -28,10 +28,12 @@ public sealed class EgressProxyTests : IAsyncLifetime
         Directory.Delete(_directory, recursive: true);
     }
 
-    [Fact]
-    public async Task Connect_Allowed_TunnelsBytesBothWays_AndRecordsThem()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Connect_Allowed_TunnelsBytesBothWays_AndRecordsThem(bool zeroCopy)
     {
-        var listener = Listen();
+        var listener = Listen(o => o.ZeroCopy = zeroCopy);
         using var client = await ConnectAsync(listener);
 
         await SendAsync(client, $"CONNECT 127.0.0.1:{_server.HttpPort} HTTP/1.1\r\nHost: 127.0.0.1:{_server.HttpPort}\r\n\r\n");
@@ -58,6 +60,32 @@ public sealed class EgressProxyTests : IAsyncLifetime
 
         Assert.StartsWith("HTTP/1.1 200", answer, StringComparison.Ordinal);
         Assert.Contains($"{_server.Token} host=127.0.0.1:{_server.HttpPort}", answer, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task LargeDownload_ArrivesWhole_ThroughEitherRelay(bool zeroCopy)
+    {
+        var listener = Listen(o => o.ZeroCopy = zeroCopy);
+        using var client = await ConnectAsync(listener);
+        const long Size = 32L * 1024 * 1024;
+
+        await SendAsync(client, $"GET http://127.0.0.1:{_server.HttpPort}/bytes/{Size} HTTP/1.1\r\nHost: 127.0.0.1:{_server.HttpPort}\r\n\r\n");
+        var head = await ReadHeadAsync(client);
+        long body = 0;
+        var buffer = new byte[1 << 16];
+        using var cts = new CancellationTokenSource(TestTimeouts.Long);
+        int n;
+        while ((n = await client.ReceiveAsync(buffer, SocketFlags.None, cts.Token)) > 0)
+        {
+            Assert.True(buffer.AsSpan(0, n).IndexOfAnyExcept((byte)0) < 0, "the server sends zeros only");
+            body += n;
+        }
+
+        Assert.Contains($"Content-Length: {Size}", head, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(Size, body);
+        Assert.True(listener.BytesDown >= Size);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed partial class EgressTests
             import json, socket
             held = []
             for i in range(400):
-                s = socket.socket(socket.AF_UNIX); s.settimeout(60); s.connect('/kernel/egress.sock'); held.append(s)
+                s = socket.socket(socket.AF_UNIX); s.connect('/kernel/egress.sock'); s.settimeout(60); held.append(s)
             def status(s):
                 try:
                     return s.recv(4096).decode(errors='replace').split('\r\n')[0]
