@@ -11,6 +11,7 @@ using NotebookGateway.Zmq;
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll bridge [--runs 1000] [--starts 10]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll languages [--starts 10] [--runs 200] [--compiles 20] [--only c,go]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll monitoring [--runs 300] [--loops 5] [--samples 50]
+// dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll egress [--downloads 5] [--requests 300] [--tunnels 1000]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll users [--kernels 100] [--users 10] [--concurrent-users 20] [--concurrent-runs 100] [--idle-timeout 30]
 string mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 int runs = ReadOption("--runs", 1000);
@@ -47,6 +48,10 @@ if (mode is "languages")
 if (mode is "monitoring")
 {
     return await NotebookGateway.Bench.MonitoringBenchmark.RunAsync(Environment.CurrentDirectory, ReadOption("--runs", 300), ReadOption("--loops", 5), ReadOption("--samples", 50));
+}
+if (mode is "egress")
+{
+    return await NotebookGateway.Bench.EgressBenchmark.RunAsync(Environment.CurrentDirectory, ReadOption("--downloads", 5), ReadOption("--requests", 300), ReadOption("--tunnels", 1000));
 }
 if (mode is "users")
 {

@@ -3,6 +3,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using NotebookGateway.Docker;
+using NotebookGateway.Egress.Options;
+using NotebookGateway.Egress.Proxy;
 using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Options;
 using NotebookGateway.Kernels.Sandbox;
@@ -25,6 +27,8 @@ public static class SandboxServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<SandboxOptions>().Bind(configuration.GetSection(SandboxOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SandboxOptions>, SandboxOptionsValidator>());
+        services.AddOptions<EgressOptions>().Bind(configuration.GetSection(EgressOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EgressOptions>, EgressOptionsValidator>());
         return services.AddSandboxKernels();
     }
 
@@ -46,12 +50,17 @@ public static class SandboxServiceCollectionExtensions
     /// <summary>
     /// The manager and its collaborators, each one singleton unless already registered. Expects a
     /// <see cref="DockerClient"/>, a <see cref="ZmqContext"/>, a <see cref="KernelSpecCatalog"/>,
-    /// <c>IOptions&lt;SandboxOptions&gt;</c>, logging and a <see cref="TimeProvider"/>.
+    /// <c>IOptions&lt;SandboxOptions&gt;</c>, logging and a <see cref="TimeProvider"/>; <c>IOptions&lt;EgressOptions&gt;</c>
+    /// when kernels may have network policies (without it only <c>none</c> exists).
     /// </summary>
     public static IServiceCollection AddSandboxKernelServices(this IServiceCollection services)
     {
         services.TryAddSingleton(sp => new KernelMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<SecurityEvents>();
+        services.TryAddSingleton(sp => new EgressMetrics(sp.GetService<IMeterFactory>()));
+        services.AddOptions<EgressOptions>(); // defaults (only "none") unless the host bound the Egress section
+        services.TryAddSingleton<EgressProxy>();
+        services.TryAddSingleton<NetworkPolicyResolver>();
         services.TryAddSingleton(_ => new ContainerCgroup());
         services.TryAddSingleton<SandboxHost>();
         services.TryAddSingleton(sp => new UidAllocator(sp.GetRequiredService<IOptions<SandboxOptions>>().Value.UidRange));

@@ -1,3 +1,4 @@
+using NotebookGateway.Egress.Proxy;
 using NotebookGateway.Jupyter.Client;
 using NotebookGateway.Jupyter.Connection;
 using NotebookGateway.Kernels.Sandbox;
@@ -21,6 +22,9 @@ internal sealed class KernelRun(SandboxKernel kernel, string runId, ConnectionIn
     public string? ContainerId { get; set; }
 
     public KernelSocketSet? SocketSet { get; set; }
+
+    /// <summary>The run's egress proxy when the kernel has a network policy.</summary>
+    public EgressListener? Egress { get; set; }
 
     public KernelClient? Client { get; set; }
 

@@ -20,6 +20,12 @@ public sealed partial record KernelStartRequest
     /// <summary>Client environment variables, already allowed by the server; validated again here (names, sizes).</summary>
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
 
+    /// <summary>
+    /// The network policy, decided by the server from the gateway's configuration (never from what a client sent);
+    /// null: the kernelspec's own.
+    /// </summary>
+    public string? NetworkPolicy { get; init; }
+
     /// <summary>Checks the ids; returns the kernel's id (a new uuid when none was asked for).</summary>
     /// <exception cref="ArgumentException">The kernel id or the session id is malformed.</exception>
     internal string Validate()

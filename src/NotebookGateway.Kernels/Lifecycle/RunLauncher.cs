@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using NotebookGateway.Docker;
 using NotebookGateway.Docker.Containers;
 using NotebookGateway.Docker.Models;
+using NotebookGateway.Egress.Proxy;
 using NotebookGateway.Jupyter.Client;
 using NotebookGateway.Kernels.Sandbox;
 using NotebookGateway.Kernels.Security;
@@ -23,6 +24,7 @@ public sealed class RunLauncher(
     RunTable runs,
     KernelMetrics metrics,
     SecurityEvents security,
+    EgressProxy egress,
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory)
 {
@@ -48,6 +50,13 @@ public sealed class RunLauncher(
         try
         {
             sockets.WriteConnectionFile(RunPlanner.KernelSideConnection(kernel.Spec, connection));
+            if (kernel.NetworkPolicy is { } policy)
+            {
+                // The gateway is the listener: the socket exists, checked, before the container can see it.
+                run.Egress = egress.Listen(sockets.EgressSocketPath, kernel.Id, policy);
+                sockets.CheckEgressSocket();
+            }
+
             var request = planner.CreateContainerRequest(run).Build();
             phases.End(); // prepare
             var created = await docker.Containers.CreateAsync(request, host.ContainerName(runId), token).ConfigureAwait(false);
@@ -132,6 +141,10 @@ public sealed class RunLauncher(
             }
 
             run.SocketSet?.Dispose();
+            if (run.Egress is { } proxy)
+            {
+                await proxy.DisposeAsync().ConfigureAwait(false);
+            }
         }
 
         runs.Clear();
@@ -191,6 +204,11 @@ public sealed class RunLauncher(
         }
 
         run.SocketSet?.Dispose();
+        if (run.Egress is { } proxy)
+        {
+            await proxy.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (run.ContainerId is { } id)
         {
             try

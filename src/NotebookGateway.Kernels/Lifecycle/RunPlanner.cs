@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using NotebookGateway.Docker;
+using NotebookGateway.Egress.Proxy;
 using NotebookGateway.Jupyter.Client;
 using NotebookGateway.Jupyter.Connection;
 using NotebookGateway.Jupyter.Wire;
@@ -13,7 +14,7 @@ namespace NotebookGateway.Kernels.Lifecycle;
 /// binds (written to its connection file), the container that runs it, and how the gateway's client reaches it.
 /// The one place that maps a kernelspec onto a sandbox; a different kernel transport or envelope changes this type.
 /// </summary>
-public sealed class RunPlanner(SandboxHost host, DockerClient docker, TimeProvider timeProvider)
+public sealed class RunPlanner(SandboxHost host, DockerClient docker, EgressProxy egress, TimeProvider timeProvider)
 {
     /// <summary>A fresh id for a run (one container; a restart is a new run).</summary>
     public static string NewRunId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
@@ -65,6 +66,9 @@ public sealed class RunPlanner(SandboxHost host, DockerClient docker, TimeProvid
             Options = options,
             Command = command,
             Connection = run.Connection,
+            NetworkPolicy = kernel.NetworkPolicy,
+            EgressSocketHostPath = run.Egress?.SocketPath,
+            EgressNoProxy = egress.Options.NoProxy,
         };
     }
 

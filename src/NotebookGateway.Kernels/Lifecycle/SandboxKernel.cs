@@ -1,3 +1,5 @@
+using NotebookGateway.Egress.Policies;
+using NotebookGateway.Egress.Proxy;
 using NotebookGateway.Jupyter.Client;
 using NotebookGateway.Jupyter.Connection;
 using NotebookGateway.Kernels.Options;
@@ -28,6 +30,15 @@ public sealed class SandboxKernel
     public KernelSpec Spec { get; }
 
     public SandboxEnvelope Envelope => Spec.Sandbox.Envelope;
+
+    /// <summary>The network policy in force (fixed for the kernel's life, restarts included); null: none, no network.</summary>
+    public EgressPolicy? NetworkPolicy { get; internal init; }
+
+    /// <summary>The policy's name: <c>none</c> or an <c>Egress:Policies</c> entry.</summary>
+    public string NetworkPolicyName => NetworkPolicy?.Name ?? EgressPolicy.None;
+
+    /// <summary>The current run's egress proxy (bytes so far, open connections), or null.</summary>
+    public EgressListener? Egress => Run?.Egress;
 
     /// <summary>The notebook session (workspace) the kernel runs in.</summary>
     public NotebookSession Session { get; internal set; } = null!;

@@ -28,6 +28,7 @@ public sealed class SandboxKernelManager(
     KernelStateEvents states,
     ContainerCgroup cgroup,
     SessionRegistry sessions,
+    NetworkPolicyResolver policies,
     TimeProvider timeProvider,
     ILogger<SandboxKernelManager> logger) : IAsyncDisposable
 {
@@ -110,7 +111,7 @@ public sealed class SandboxKernelManager(
         var spec = await catalog.GetAsync(request.SpecName, token).ConfigureAwait(false);
         var kernelId = request.Validate();
         var environment = KernelEnvironment.Build(spec.Env, request.Environment, host.Options);
-        var kernel = new SandboxKernel(kernelId, spec, environment, timeProvider.GetUtcNow(), cgroup);
+        var kernel = new SandboxKernel(kernelId, spec, environment, timeProvider.GetUtcNow(), cgroup) { NetworkPolicy = policies.Resolve(spec, request.NetworkPolicy) };
         if (!_kernels.TryAdd(kernelId, kernel))
         {
             throw new InvalidOperationException($"A kernel with id {kernelId} already exists.");

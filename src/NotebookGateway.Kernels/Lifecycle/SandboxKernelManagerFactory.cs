@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NotebookGateway.Docker;
+using NotebookGateway.Egress.Proxy;
 using NotebookGateway.Kernels.Options;
 using NotebookGateway.Kernels.Specs;
 using NotebookGateway.Zmq;
@@ -22,7 +23,8 @@ public static class SandboxKernelManagerFactory
         IOptions<SandboxOptions> options,
         ILoggerFactory loggerFactory,
         TimeProvider? timeProvider = null,
-        KernelMetrics? metrics = null)
+        KernelMetrics? metrics = null,
+        EgressProxy? egress = null)
     {
         var services = new ServiceCollection()
             .AddSingleton(docker)
@@ -35,6 +37,11 @@ public static class SandboxKernelManagerFactory
         if (metrics is not null)
         {
             services.AddSingleton(metrics);
+        }
+
+        if (egress is not null)
+        {
+            services.AddSingleton(egress);
         }
 
         var provider = services.AddSandboxKernelServices().BuildServiceProvider();

@@ -39,23 +39,56 @@ public sealed record SandboxContainerRequest
     /// <summary>The host's syscall signals (null: kernels start without the logging filter).</summary>
     public Observation.SyscallSignals? SyscallSignals { get; init; }
 
+    /// <summary>The run's network policy; null: none (no egress socket, no proxy variables).</summary>
+    public Egress.Policies.EgressPolicy? NetworkPolicy { get; init; }
+
+    /// <summary>The egress proxy's socket on the host (bind-mounted read-only at <see cref="EgressRelay.SocketPath"/>) when there is a policy.</summary>
+    public string? EgressSocketHostPath { get; init; }
+
+    /// <summary><c>NO_PROXY</c> for a kernel with a policy.</summary>
+    public string EgressNoProxy { get; init; } = "";
+
     /// <summary>
-    /// The spec's argv for the sandbox's connection file, behind the loopback relay for tcp-only kernels, and first of
-    /// all behind the logging seccomp filter (not under gVisor: its syscalls never reach the host's audit log).
+    /// The spec's argv for the sandbox's connection file, behind the loopback relay for tcp-only kernels, behind the
+    /// egress relay for kernels with a network policy, and first of all behind the logging seccomp filter (not under
+    /// gVisor: its syscalls never reach the host's audit log). Inet sockets are logged only for kernels that use none
+    /// themselves (no relay to loopback ports, no egress path).
     /// </summary>
     private IReadOnlyList<string> KernelCommand()
     {
         var argv = Spec.ArgvFor(SandboxPaths.ConnectionFile);
         bool tcpLoopback = Spec.Sandbox.Transport == Specs.KernelTransport.TcpLoopback;
-        IReadOnlyList<string> command = tcpLoopback ? [.. LoopbackRelay.CommandPrefix(Connection), .. argv] : argv;
-        return SyscallSignals is null || Spec.Sandbox.IsGVisor ? command : [.. SyscallSignals.CommandPrefix(logNetworkSockets: !tcpLoopback), .. command];
+        argv = tcpLoopback ? [.. LoopbackRelay.CommandPrefix(Connection), .. argv] : argv;
+        argv = NetworkPolicy is null ? argv : [.. EgressRelay.CommandPrefix, .. argv];
+        return SyscallSignals is null || Spec.Sandbox.IsGVisor
+            ? argv
+            : [.. SyscallSignals.CommandPrefix(logNetworkSockets: !tcpLoopback && NetworkPolicy is null), .. argv];
+    }
+
+    private List<Mount> Mounts()
+    {
+        List<Mount> mounts =
+        [
+            Bind(SocketDirectoryHostPath, SandboxPaths.SocketDirectory, readOnly: false),
+            Bind(ConnectionFileHostPath, SandboxPaths.ConnectionFile, readOnly: true),
+            Bind(WorkspaceHostPath, Options.WorkspaceMountPath, readOnly: false),
+        ];
+        if (NetworkPolicy is not null)
+        {
+            // Read-only: connecting to a socket needs no write access to the mount, and the sandbox cannot unlink or
+            // replace what it connects to.
+            mounts.Add(Bind(EgressSocketHostPath ?? throw new InvalidOperationException("A network policy needs the egress socket."), EgressRelay.SocketPath, readOnly: true));
+        }
+
+        return mounts;
     }
 
     /// <summary>
     /// The hardened container: no network, read-only root, every capability dropped, no-new-privileges, our seccomp
     /// profile inline, memory = memory+swap, CPU quota, pids cgroup, nofile and core rlimits (not nproc: that is per
     /// host uid), sized noexec /tmp and /dev/shm inside the memory budget, an init as PID 1, the session's uid, and
-    /// three bind mounts: socket directory (rw), connection file (ro), workspace (rw).
+    /// three bind mounts: socket directory (rw), connection file (ro), workspace (rw), and with a network policy a
+    /// fourth: the egress proxy's socket (ro).
     /// </summary>
     public ContainerCreateRequest Build()
     {
@@ -66,7 +99,7 @@ public sealed record SandboxContainerRequest
             Image = Spec.Sandbox.Image,
             Cmd = Command ?? KernelCommand(),
             Entrypoint = Spec.Sandbox.EffectiveEntrypoint,
-            Env = Environment,
+            Env = EgressRelay.MergeEnvironment(Environment, NetworkPolicy, EgressNoProxy),
             User = user,
             WorkingDir = Options.WorkspaceMountPath,
             Hostname = "sandbox",
@@ -111,12 +144,7 @@ public sealed record SandboxContainerRequest
                     Type = "json-file",
                     Config = new Dictionary<string, string>(StringComparer.Ordinal) { ["max-size"] = Options.ContainerLogMaxSize, ["max-file"] = "1" },
                 },
-                Mounts =
-                [
-                    Bind(SocketDirectoryHostPath, SandboxPaths.SocketDirectory, readOnly: false),
-                    Bind(ConnectionFileHostPath, SandboxPaths.ConnectionFile, readOnly: true),
-                    Bind(WorkspaceHostPath, Options.WorkspaceMountPath, readOnly: false),
-                ],
+                Mounts = Mounts(),
             },
         };
     }

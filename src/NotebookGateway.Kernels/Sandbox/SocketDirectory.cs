@@ -33,6 +33,12 @@ public sealed partial class SocketDirectory
     /// <summary>The connection file on the host (outside <see cref="HostPath"/>).</summary>
     public string ConnectionFilePath { get; }
 
+    /// <summary>
+    /// Where the gateway's egress proxy listens for this run when it has a network policy: beside the connection file
+    /// in the gateway's root-only directory (never inside the sandbox-writable one), bind-mounted read-only.
+    /// </summary>
+    public string EgressSocketPath => HostPath + ".egress";
+
     public uint Uid { get; }
 
     public uint Gid { get; }
@@ -179,6 +185,11 @@ public sealed partial class SocketDirectory
             failures.Add($"unlink {ConnectionFilePath} failed");
         }
 
+        if (!NoFollow.Unlink(EgressSocketPath))
+        {
+            failures.Add($"unlink {EgressSocketPath} failed");
+        }
+
         return failures;
     }
 
@@ -205,6 +216,20 @@ public sealed partial class SocketDirectory
         using var directory = NoFollow.OpenDirectory(parent);
         failures.AddRange(NoFollow.DeleteContents(directory));
         return failures;
+    }
+
+    /// <summary>
+    /// Checks, without following, that <see cref="EgressSocketPath"/> is the socket the gateway just bound: a socket
+    /// owned by the gateway (uid 0), not something else left at that name.
+    /// </summary>
+    /// <exception cref="SandboxSecurityException">Anything else is there.</exception>
+    public void CheckEgressSocket()
+    {
+        var status = NoFollow.TryStat(EgressSocketPath);
+        if (status is not { IsSocket: true } found || found.Uid != Interop.LibC.GetEUid())
+        {
+            throw new SandboxSecurityException(SecurityEventKinds.EgressSocket, $"{EgressSocketPath} is {(status is { } s ? s.TypeName + " owned by uid " + s.Uid : "missing")}, not the gateway's egress socket");
+        }
     }
 
     /// <summary>The entry's O_PATH descriptor if it is the kernel's socket; null if absent; throws for anything else.</summary>

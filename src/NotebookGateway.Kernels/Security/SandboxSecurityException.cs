@@ -43,4 +43,7 @@ public static class SecurityEventKinds
     public const string ForgedMessage = "forged_message";
 
     public const string Other = "other";
+
+    /// <summary>The egress proxy's socket on the host was not the socket the gateway bound.</summary>
+    public const string EgressSocket = "egress_socket";
 }

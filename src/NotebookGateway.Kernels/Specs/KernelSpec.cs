@@ -70,6 +70,13 @@ public sealed record SandboxSpec
     /// </summary>
     public IReadOnlyList<string>? Entrypoint { get; init; }
 
+    /// <summary>
+    /// The network policy of the spec's kernels: <c>none</c> (no network at all, the default) or the name of an
+    /// <c>Egress:Policies</c> allowlist. The server may replace it per user or group, only with a policy the operator
+    /// defined.
+    /// </summary>
+    public string NetworkPolicy { get; init; } = "none";
+
     /// <summary>Whether the runtime is gVisor.</summary>
     public bool IsGVisor => string.Equals(Runtime, GVisorRuntime, StringComparison.Ordinal);
 

@@ -8,7 +8,7 @@ namespace NotebookGateway.Kernels.Specs;
 /// <summary>
 /// Parses <c>kernel.json</c>. Standard fields: <c>argv</c>, <c>display_name</c>, <c>language</c>,
 /// <c>interrupt_mode</c>, <c>env</c>, <c>metadata</c>. Ours: <c>metadata.notebookgateway</c> =
-/// <c>{ "image": …, "runtime": null|"runsc", "transport": "ipc"|"tcp-loopback", "envelope": { memory_mib, cpus, … } }</c>;
+/// <c>{ "image": …, "runtime": null|"runsc", "transport": "ipc"|"tcp-loopback", "network_policy": "none"|name, "envelope": { memory_mib, cpus, … } }</c>;
 /// a spec without it is refused (a kernel never runs on the host). Every problem is collected before failing.
 /// </summary>
 public static partial class KernelSpecParser
@@ -213,9 +213,9 @@ public static partial class KernelSpecParser
 
         foreach (var property in ours.EnumerateObject())
         {
-            if (property.Name is not ("image" or "runtime" or "envelope" or "entrypoint" or "transport" or "heartbeat_timeout_seconds"))
+            if (property.Name is not ("image" or "runtime" or "envelope" or "entrypoint" or "transport" or "heartbeat_timeout_seconds" or "network_policy"))
             {
-                errors.Add($"{W}{property.Name} is not a known setting (image, runtime, transport, heartbeat_timeout_seconds, entrypoint, envelope).");
+                errors.Add($"{W}{property.Name} is not a known setting (image, runtime, transport, heartbeat_timeout_seconds, entrypoint, network_policy, envelope).");
             }
         }
 
@@ -264,6 +264,12 @@ public static partial class KernelSpecParser
             }
         }
 
+        var networkPolicy = ReadString(ours, "network_policy", errors, required: false, W);
+        if (networkPolicy is not null && !NetworkPolicyPattern().IsMatch(networkPolicy))
+        {
+            errors.Add($"{W}network_policy '{networkPolicy}' is not a policy name (\"none\" or a name defined in Egress:Policies).");
+        }
+
         var envelope = defaults.ToEnvelope();
         if (ours.TryGetProperty("envelope", out var overrides) && overrides.ValueKind != JsonValueKind.Null)
         {
@@ -285,6 +291,7 @@ public static partial class KernelSpecParser
             Transport = transport ?? KernelTransport.Ipc,
             HeartbeatTimeoutSeconds = heartbeatTimeout,
             Entrypoint = entrypoint,
+            NetworkPolicy = networkPolicy ?? "none",
             Envelope = envelope,
         };
     }
@@ -321,6 +328,9 @@ public static partial class KernelSpecParser
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex NamePattern();
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex NetworkPolicyPattern();
 
     [GeneratedRegex(@"\{[A-Za-z_]+\}")]
     private static partial Regex PlaceholderPattern();

@@ -1,17 +1,23 @@
+using NotebookGateway.Egress.Options;
 using NotebookGateway.Server.Security;
 
 namespace NotebookGateway.Server.Access;
 
-/// <summary>Which kernelspecs a user may start and see (see <see cref="KernelSpecAccessOptions"/> for the rules).</summary>
-public sealed class KernelSpecAccess
+/// <summary>
+/// Which kernelspecs a user may start and see (see <see cref="KernelSpecAccessOptions"/> for the rules), and under which
+/// network policy (<see cref="NetworkPolicyFor"/>).
+/// </summary>
+public sealed partial class KernelSpecAccess
 {
     private const string Wildcard = "*";
     private readonly KernelSpecAccessOptions _options;
+    private readonly EgressOptions _egress;
     private readonly Dictionary<string, IReadOnlyList<string>> _groupsByUser;
 
-    public KernelSpecAccess(KernelSpecAccessOptions options, IEnumerable<UserOptions> users)
+    public KernelSpecAccess(KernelSpecAccessOptions options, IEnumerable<UserOptions> users, EgressOptions? egress = null)
     {
         _options = options;
+        _egress = egress ?? new EgressOptions();
         _groupsByUser = users.ToDictionary(u => u.Name, u => (IReadOnlyList<string>)u.Groups.ToList(), StringComparer.Ordinal);
     }
 

@@ -49,12 +49,16 @@ public sealed record KernelSpecBody(
     [property: JsonPropertyName("metadata")] JsonElement? Metadata);
 
 /// <summary>One kernelspec. <c>language_info</c> (ours, beside the standard fields): what the spec's kernel answered in
-/// kernel_info when its image was verified at build time (name, version, mimetype, …); absent when unverified.</summary>
+/// kernel_info when its image was verified at build time (name, version, mimetype, …); absent when unverified.
+/// <c>network_policy</c> (ours): the policy this user's kernels of the spec run under (<c>none</c>: no network), and
+/// <c>network_destinations</c> what it allows.</summary>
 public sealed record KernelSpecModel(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("spec")] KernelSpecBody Spec,
     [property: JsonPropertyName("resources")] IReadOnlyDictionary<string, string> Resources,
-    [property: JsonPropertyName("language_info"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonObject? LanguageInfo = null);
+    [property: JsonPropertyName("language_info"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonObject? LanguageInfo = null,
+    [property: JsonPropertyName("network_policy")] string NetworkPolicy = "none",
+    [property: JsonPropertyName("network_destinations")] string NetworkDestinations = "");
 
 public sealed record KernelSpecsModel(
     [property: JsonPropertyName("default")] string? Default,

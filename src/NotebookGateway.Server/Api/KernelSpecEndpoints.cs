@@ -23,7 +23,7 @@ public static class KernelSpecEndpoints
                     throw new KernelSpecNotFoundException($"Kernel spec {name} is not available to this user."); // a spec you may not use is not listed, so it does not exist for you
                 }
                 KernelSpec spec = await catalog.GetAsync(name, ct);
-                return Results.Json(ToModel(spec, options.Value.BaseUrl), ApiModelsJsonContext.Default.KernelSpecModel);
+                return Results.Json(ToModel(spec, options.Value.BaseUrl, access, GatewayUser.Get(context)), ApiModelsJsonContext.Default.KernelSpecModel);
             }
             catch (KernelSpecNotFoundException)
             {
@@ -65,19 +65,24 @@ public static class KernelSpecEndpoints
         KernelSpecSnapshot snapshot = await catalog.GetRecentAsync(TimeSpan.FromSeconds(5), cancellationToken);
         var models = snapshot.Available.Values
             .Where(s => access.IsAllowed(user, s.Name) && (string.IsNullOrEmpty(language) || string.Equals(s.Language, language, StringComparison.OrdinalIgnoreCase)))
-            .ToDictionary(s => s.Name, s => ToModel(s, options.BaseUrl), StringComparer.Ordinal);
+            .ToDictionary(s => s.Name, s => ToModel(s, options.BaseUrl, access, user), StringComparer.Ordinal);
         string? defaultName = models.ContainsKey(options.DefaultKernelName) ? options.DefaultKernelName : models.Keys.Order(StringComparer.Ordinal).FirstOrDefault();
         return new KernelSpecsModel(defaultName, models);
     }
 
-    public static KernelSpecModel ToModel(KernelSpec spec, string baseUrl) => new(
+    /// <summary>The spec as <paramref name="user"/> sees it (the network policy is theirs).</summary>
+    public static KernelSpecModel ToModel(KernelSpec spec, string baseUrl, KernelSpecAccess access, string user) => ToModel(spec, baseUrl, access.NetworkPolicyFor(user, spec), access);
+
+    private static KernelSpecModel ToModel(KernelSpec spec, string baseUrl, string networkPolicy, KernelSpecAccess access) => new(
         spec.Name,
         new KernelSpecBody(spec.Argv, spec.Env, spec.DisplayName, spec.Language, spec.InterruptMode == Jupyter.Client.InterruptMode.Message ? "message" : "signal", spec.Metadata),
         spec.Resources.Keys.ToDictionary(
             file => Path.GetFileNameWithoutExtension(file),
             file => $"{baseUrl}kernelspecs/{Uri.EscapeDataString(spec.Name)}/{Uri.EscapeDataString(file)}",
             StringComparer.Ordinal),
-        (System.Text.Json.Nodes.JsonObject?)spec.Verified?.LanguageInfo.DeepClone());
+        (System.Text.Json.Nodes.JsonObject?)spec.Verified?.LanguageInfo.DeepClone(),
+        networkPolicy,
+        access.NetworkPolicyDestinations(networkPolicy));
 
     private static string ContentTypeOf(string file) => Path.GetExtension(file).ToLowerInvariant() switch
     {

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace NotebookGateway.Server.Audit;
 
 /// <summary>
-/// The audit log of executions and security events: <see cref="Write"/> only enqueues (a cell never waits for the disk), one writer task appends
+/// The audit log of executions, security events and egress decisions: <see cref="Write"/> only enqueues (a cell never waits for the disk), one writer task appends
 /// JSON lines to the file and flushes after each batch. A full queue drops records and counts them.
 /// </summary>
 public sealed partial class AuditLog : IHostedService

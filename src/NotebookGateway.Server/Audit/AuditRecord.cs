@@ -66,4 +66,5 @@ public sealed record SecurityAuditRecord : AuditEntry
 
 [JsonSerializable(typeof(AuditRecord))]
 [JsonSerializable(typeof(SecurityAuditRecord))]
+[JsonSerializable(typeof(EgressAuditRecord))]
 internal sealed partial class AuditJsonContext : JsonSerializerContext;

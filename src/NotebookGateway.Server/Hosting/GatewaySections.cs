@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using NotebookGateway.Egress.Options;
 using NotebookGateway.Kernels.Options;
 using NotebookGateway.Server.Access;
 using NotebookGateway.Server.Admission;
@@ -34,6 +35,7 @@ public static class GatewaySections
         new Section<GatewayOptions>(GatewayOptions.Section, new GatewayOptionsValidator()),
         new Section<ChannelOptions>(ChannelOptions.Section, new ChannelOptionsValidator()),
         new Section<SandboxOptions>(SandboxOptions.SectionName, new SandboxOptionsValidator()),
+        new Section<EgressOptions>(EgressOptions.SectionName, new EgressOptionsValidator()),
         new Section<MetricsOptions>(MetricsOptions.Section, new MetricsOptionsValidator()),
         new Section<List<UserOptions>>(UserOptions.Section, new RulesValidator<List<UserOptions>>(UsersValidator.Validate)),
         new Section<KernelHubOptions>(KernelHubOptions.Section, new KernelHubOptionsValidator()),

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using NotebookGateway.Egress.Options;
 using NotebookGateway.Jupyter.WebSocket;
 using NotebookGateway.Server.Access;
 using NotebookGateway.Server.Admission;
@@ -25,7 +26,8 @@ public static class GatewayServices
 
         // Policies: users and tokens, spec access, quotas, rate limits.
         services.AddSingleton(sp => CreateAuthentication(sp.GetRequiredService<IOptions<GatewayOptions>>().Value, sp.GetRequiredService<IOptions<List<UserOptions>>>().Value));
-        services.AddSingleton(sp => new KernelSpecAccess(sp.GetRequiredService<IOptions<KernelSpecAccessOptions>>().Value, sp.GetRequiredService<IOptions<List<UserOptions>>>().Value));
+        services.AddSingleton(sp => new KernelSpecAccess(sp.GetRequiredService<IOptions<KernelSpecAccessOptions>>().Value, sp.GetRequiredService<IOptions<List<UserOptions>>>().Value,
+            sp.GetRequiredService<IOptions<EgressOptions>>().Value));
         services.AddSingleton<KernelQuotas>();
         services.AddSingleton<RateLimitMetrics>();
         services.AddSingleton<GatewayRateLimiter>();
@@ -58,6 +60,7 @@ public static class GatewayServices
         services.AddHostedService(sp => sp.GetRequiredService<SyscallSignalRelay>());
         services.AddHostedService<SignalStopPolicy>();
         services.AddHostedService<ZeroSeries>();
+        services.AddHostedService<EgressObserver>();
 
         // Transports and metrics.
         services.AddKernelHub();

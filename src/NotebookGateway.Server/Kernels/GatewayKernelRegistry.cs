@@ -85,7 +85,8 @@ public sealed partial class GatewayKernelRegistry : IDisposable
         SandboxKernel sandbox;
         try
         {
-            sandbox = await _manager.StartKernelAsync(request with { KernelId = kernelId }, cancellationToken).ConfigureAwait(false);
+            // The network policy comes from the configuration alone; whatever the request carried is replaced.
+            sandbox = await _manager.StartKernelAsync(request with { KernelId = kernelId, NetworkPolicy = _access.NetworkPolicyFor(owner, spec) }, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -124,6 +125,9 @@ public sealed partial class GatewayKernelRegistry : IDisposable
         _kernels.Values.Where(k => k.Owner == owner).OrderBy(k => k.Sandbox.CreatedAt).ToList();
 
     public IReadOnlyCollection<GatewayKernel> All => _kernels.Values.ToList();
+
+    /// <summary>A kernel by id whoever owns it (for the gateway's own bookkeeping, never for a client's request).</summary>
+    public GatewayKernel? Find(string kernelId) => _kernels.GetValueOrDefault(kernelId);
 
     public Task InterruptAsync(GatewayKernel kernel, CancellationToken cancellationToken) =>
         _manager.InterruptKernelAsync(kernel.Id, cancellationToken);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using NotebookGateway.Docker;
 using NotebookGateway.Docker.Containers;
 using NotebookGateway.Docker.Models;
+using NotebookGateway.Egress.Proxy;
 using NotebookGateway.Jupyter.Client;
 using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Options;
@@ -111,7 +112,8 @@ public sealed class SandboxEnvironment : IAsyncLifetime
         string interruptMode = "signal",
         string? runtime = null,
         string image = PythonImage,
-        Action<JsonObject>? envelope = null)
+        Action<JsonObject>? envelope = null,
+        string? networkPolicy = null)
     {
         var envelopeJson = new JsonObject
         {
@@ -136,6 +138,7 @@ public sealed class SandboxEnvironment : IAsyncLifetime
                 {
                     ["image"] = image,
                     ["runtime"] = runtime,
+                    ["network_policy"] = networkPolicy,
                     ["envelope"] = envelopeJson,
                 },
             },
@@ -170,11 +173,11 @@ public sealed class SandboxEnvironment : IAsyncLifetime
     }
 
     /// <summary>An initialised manager, disposed (at the latest) with the environment.</summary>
-    public async Task<SandboxKernelManager> CreateManagerAsync(string ownerSuffix, Action<SandboxOptions>? configure = null)
+    public async Task<SandboxKernelManager> CreateManagerAsync(string ownerSuffix, Action<SandboxOptions>? configure = null, EgressProxy? egress = null)
     {
         var options = MsOptions.Create(CreateOptions(ownerSuffix, configure));
         var catalog = new KernelSpecCatalog(Docker, options, Logs.CreateLogger<KernelSpecCatalog>());
-        var manager = SandboxKernelManagerFactory.Create(Docker, Zmq, catalog, options, Logs);
+        var manager = SandboxKernelManagerFactory.Create(Docker, Zmq, catalog, options, Logs, egress: egress);
         lock (_managers)
         {
             _managers.Add(manager);

@@ -28,10 +28,17 @@ public abstract class GatewayFixture : IAsyncLifetime
     /// <summary>What <see cref="IAsyncLifetime.DisposeAsync"/> saw when stopping the gateway (null before).</summary>
     public GatewayExit? Exit { get; private set; }
 
+    /// <summary>Runs before the gateway starts (e.g. servers whose ports go into <see cref="Settings"/>).</summary>
+    protected virtual Task BeforeStartAsync() => Task.CompletedTask;
+
+    /// <summary>Runs after the gateway stopped.</summary>
+    protected virtual Task AfterStopAsync() => Task.CompletedTask;
+
     public async Task InitializeAsync()
     {
         try
         {
+            await BeforeStartAsync();
             _gateway = await GatewayProcess.StartAsync(Settings);
         }
         catch (Exception ex)
@@ -62,15 +69,23 @@ public abstract class GatewayFixture : IAsyncLifetime
     {
         if (_gateway is null)
         {
+            await AfterStopAsync();
             return;
         }
         if (_sharedKernel is not null && !_gateway.HasExited)
         {
             await GatewayRest.TryDeleteKernelAsync(_gateway, _sharedKernel);
         }
-        // Throws when the gateway does not exit within 30 s of SIGTERM (or with a non-zero code): xunit reports it
-        // as a cleanup failure of the collection.
-        Exit = await _gateway.StopAsync();
+        try
+        {
+            // Throws when the gateway does not exit within 30 s of SIGTERM (or with a non-zero code): xunit reports it
+            // as a cleanup failure of the collection.
+            Exit = await _gateway.StopAsync();
+        }
+        finally
+        {
+            await AfterStopAsync();
+        }
     }
 }
 
