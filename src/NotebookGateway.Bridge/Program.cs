@@ -72,6 +72,7 @@ return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessT
 
 async Task<int> RunKernelAsync(ParseResult result)
 {
+    InterruptSignal.EnsureHandled();
     using ILoggerFactory loggers = CreateLoggers(result.GetValue(logLevelOption));
     ILogger logger = loggers.CreateLogger("NotebookGateway.Bridge");
     if (result.UnmatchedTokens.Count > 0)

@@ -117,13 +117,19 @@ public sealed class BridgedKernelLifecycleTests(BridgeFixture fixture, ITestOutp
         await WaitUntilDeadAsync(tool);
     }
 
+    /// <summary>
+    /// <c>ignoreSigint</c>: the tool started the kernel with SIGINT ignored (a tool run in the background by a
+    /// non-interactive shell passes it on so); .NET installs no handler for an inherited ignored SIGINT, so the bridge
+    /// re-runs itself with the default first.
+    /// </summary>
     [Theory]
-    [InlineData("interrupt_signal")]
-    [InlineData("interrupt_message")]
-    public async Task Interrupt_StopsTheRunningCell(string how)
+    [InlineData("interrupt_signal", false)]
+    [InlineData("interrupt_signal", true)]
+    [InlineData("interrupt_message", false)]
+    public async Task Interrupt_StopsTheRunningCell(string how, bool ignoreSigint)
     {
         ToolDriver tool = Driver();
-        await tool.StartKernelAsync(BridgeEnvironment.Python3);
+        await tool.StartKernelAsync(BridgeEnvironment.Python3, ignoreSigint: ignoreSigint);
         await tool.SendAsync(new JsonObject
         {
             ["op"] = "execute", ["code"] = "import time\nprint('started', flush=True)\ntime.sleep(120)", ["stop_on"] = "started", ["timeout"] = 60,

@@ -8,6 +8,7 @@ Commands (each answers {"ok": true, ...} or {"ok": false, "error": "..."}):
       with "input", an input_request is answered with VALUE; with "stop_on", the command answers as soon as stdout
       contains TEXT (the cell keeps running) and the rest of the cell is read by "finish".
   {"op": "finish", "timeout": S?} -> as execute, for the cell left running by "stop_on"
+  ("start" takes "ignore_sigint": true to start the kernel with SIGINT ignored, as a background tool would)
   {"op": "interrupt_signal"}  -> SIGINT to the kernel's process group (interrupt_mode signal)
   {"op": "interrupt_message"} -> interrupt_request on control; answers the interrupt_reply's status
   {"op": "kernel_info"} -> {"status", "implementation", "banner", "language"}
@@ -90,7 +91,14 @@ def run(command):
         km = KernelManager(kernel_name=command["kernel"])
         env = dict(os.environ)
         env.update(command.get("env") or {})
-        km.start_kernel(cwd=command.get("cwd") or os.getcwd(), env=env)
+        # "ignore_sigint": start the kernel as a tool run in the background by a non-interactive shell would (SIGINT
+        # inherited as ignored), which must not stop interrupt_mode signal from working.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if command.get("ignore_sigint") else None
+        try:
+            km.start_kernel(cwd=command.get("cwd") or os.getcwd(), env=env)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
         kc = km.client()
         kc.start_channels()
         kc.wait_for_ready(timeout=command.get("timeout", 120))

@@ -86,8 +86,8 @@ public sealed class ToolDriver : IAsyncDisposable
         }
     }
 
-    public Task<JsonObject> StartKernelAsync(string kernelName, string? cwd = null) =>
-        SendAsync(new JsonObject { ["op"] = "start", ["kernel"] = kernelName, ["cwd"] = cwd }, Timeouts.KernelStart);
+    public Task<JsonObject> StartKernelAsync(string kernelName, string? cwd = null, bool ignoreSigint = false) =>
+        SendAsync(new JsonObject { ["op"] = "start", ["kernel"] = kernelName, ["cwd"] = cwd, ["ignore_sigint"] = ignoreSigint }, Timeouts.KernelStart);
 
     public Task<JsonObject> ExecuteAsync(string code, TimeSpan? timeout = null) =>
         SendAsync(new JsonObject { ["op"] = "execute", ["code"] = code, ["timeout"] = (timeout ?? Timeouts.Step).TotalSeconds }, (timeout ?? Timeouts.Step) + Timeouts.Short);
