@@ -18,6 +18,9 @@ public sealed class RunTable
 
     internal bool TryGet(string containerId, out KernelRun run) => _runs.TryGetValue(containerId, out run!);
 
+    /// <summary>The kernel whose current or starting run is <paramref name="containerId"/>, if it is one of ours.</summary>
+    public string? KernelIdOf(string containerId) => _runs.TryGetValue(containerId, out KernelRun? run) ? run.Kernel.Id : null;
+
     internal IReadOnlyList<KernelRun> Snapshot() => _runs.Values.ToList();
 
     internal void Clear() => _runs.Clear();

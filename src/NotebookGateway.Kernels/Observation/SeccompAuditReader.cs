@@ -22,6 +22,9 @@ public sealed partial class SeccompAuditReader : IDisposable
     private volatile bool _stopping;
     private long _dropped;
     private long _lost;
+    private int _lastPid = -1;        // the reader thread's own: the last process looked up, and when
+    private string? _lastContainer;
+    private long _lastPidAt;
 
     public SeccompAuditReader(TimeProvider time, int queueCapacity = 4096, int receiveBufferBytes = 4 << 20)
     {
@@ -98,11 +101,25 @@ public sealed partial class SeccompAuditReader : IDisposable
             }
             if (type == SeccompAuditRecord.AuditSeccomp && SeccompAuditRecord.TryParse(data[AuditNetlink.HeaderBytes..length]) is { } record)
             {
-                _attempts.Writer.TryWrite(new SyscallAttempt(record, ContainerOf(record.Pid), _time.GetUtcNow()));
+                _attempts.Writer.TryWrite(new SyscallAttempt(record, CachedContainerOf(record.Pid), _time.GetUtcNow()));
             }
             int next = (length + 3) & ~3;
             data = next >= data.Length ? [] : data[next..];
         }
+    }
+
+    /// <summary>
+    /// A loop of denied calls is one process: its container is read from /proc once and reused for a second (a pid is
+    /// not reused that fast), instead of once per record.
+    /// </summary>
+    private string? CachedContainerOf(int pid)
+    {
+        long now = _time.GetTimestamp();
+        if (pid != _lastPid || _time.GetElapsedTime(_lastPidAt, now) > TimeSpan.FromSeconds(1))
+        {
+            (_lastPid, _lastContainer, _lastPidAt) = (pid, ContainerOf(pid), now);
+        }
+        return _lastContainer;
     }
 
     /// <summary>The Docker container of a process, from its cgroup path (cgroupfs or systemd driver, v1 or v2).</summary>

@@ -34,16 +34,19 @@ public sealed class SyscallSignals
     ];
 
     private readonly Dictionary<int, (string Name, string Kind)> _denied;
-    private readonly int[] _loggedFamilies;
-    private readonly int[] _deniedFamilies;
+    private readonly IReadOnlyList<string> _prefixLoggingSockets;
+    private readonly IReadOnlyList<string> _prefix;
 
     public SyscallSignals(SeccompProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
         _denied = Watched.Where(w => !profile.MayAllow(w.Name)).ToDictionary(w => w.Number, w => (w.Name, w.Kind));
         IReadOnlySet<long> families = profile.AllowedFirstArguments("socket");
-        _loggedFamilies = new[] { AfInet, AfInet6 }.Where(f => families.Contains(f)).ToArray();
-        _deniedFamilies = families.Contains(AfPacket) || profile.AllowsUnconditionally("socket") ? [] : [AfPacket];
+        int[] loggedFamilies = [.. new[] { AfInet, AfInet6 }.Where(f => families.Contains(f))];
+        int[] deniedFamilies = families.Contains(AfPacket) || profile.AllowsUnconditionally("socket") ? [] : [AfPacket];
+        string denied = List(_denied.Keys.Order());
+        _prefixLoggingSockets = [Program, denied, List(loggedFamilies), List(deniedFamilies), "--"];
+        _prefix = [Program, denied, "-", List(deniedFamilies), "--"];
     }
 
     /// <summary>The syscalls watched with this profile (for the README's "what is seen" and for logs).</summary>
@@ -54,14 +57,7 @@ public sealed class SyscallSignals
     /// <paramref name="logNetworkSockets"/> is off for kernels that use inet sockets themselves (the tcp-loopback
     /// relay, an egress path), where every start would look like a network attempt.
     /// </summary>
-    public IReadOnlyList<string> CommandPrefix(bool logNetworkSockets) =>
-    [
-        Program,
-        List(_denied.Keys.Order()),
-        logNetworkSockets ? List(_loggedFamilies) : "-",
-        List(_deniedFamilies),
-        "--",
-    ];
+    public IReadOnlyList<string> CommandPrefix(bool logNetworkSockets) => logNetworkSockets ? _prefixLoggingSockets : _prefix;
 
     /// <summary>The signal an audit record of <paramref name="syscall"/> stands for; null when it is none of ours.</summary>
     public (string Kind, string Detail)? Classify(int syscall, bool denied)

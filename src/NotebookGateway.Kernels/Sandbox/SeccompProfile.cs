@@ -44,11 +44,16 @@ public sealed class SeccompProfile
             .ToHashSet();
 
     private IEnumerable<JsonObject> PassingRules(string syscall) =>
-        (JsonNode.Parse(Json)!["syscalls"] as JsonArray ?? [])
+        (_passingRules ??= ParsePassingRules()).Where(r => (r["names"] as JsonArray ?? []).Any(n => n?.GetValue<string>() == syscall));
+
+    private List<JsonObject>? _passingRules;
+
+    /// <summary>The rules whose action lets a call through (not errno, not kill), parsed once.</summary>
+    private List<JsonObject> ParsePassingRules() =>
+        [.. (JsonNode.Parse(Json)!["syscalls"] as JsonArray ?? [])
             .OfType<JsonObject>()
             .Where(r => r["action"]?.GetValue<string>() is { } action && !action.StartsWith("SCMP_ACT_ERRNO", StringComparison.Ordinal)
-                && !action.StartsWith("SCMP_ACT_KILL", StringComparison.Ordinal))
-            .Where(r => (r["names"] as JsonArray ?? []).Any(n => n?.GetValue<string>() == syscall));
+                && !action.StartsWith("SCMP_ACT_KILL", StringComparison.Ordinal))];
 
     /// <summary>
     /// The profile as gVisor must be given it. runsc (Debian's 2022 build, with <c>--oci-seccomp</c>) ignores a rule's

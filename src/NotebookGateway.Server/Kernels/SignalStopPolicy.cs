@@ -63,6 +63,7 @@ public sealed partial class SignalStopPolicy : IHostedService
                 }
                 if (!_recent.TryGetValue((source.KernelId, i), out Queue<DateTimeOffset>? times))
                 {
+                    ForgetExpired(now);
                     _recent[(source.KernelId, i)] = times = new Queue<DateTimeOffset>();
                 }
                 times.Enqueue(now);
@@ -83,6 +84,23 @@ public sealed partial class SignalStopPolicy : IHostedService
             string reason = $"stopped by the gateway: {rule.Count} {string.Join("/", rule.Kinds)} signals within {rule.WindowSeconds} s (Monitoring:StopRules:{i})";
             _ = StopAsync(source, reason);
             return;
+        }
+    }
+
+    /// <summary>
+    /// Under the lock, once the table has grown: drops the windows whose newest signal is older than their rule's window
+    /// (kernels that went quiet, or away), so the table holds only kernels that signalled lately.
+    /// </summary>
+    private void ForgetExpired(DateTimeOffset now)
+    {
+        if (_recent.Count < 256)
+        {
+            return;
+        }
+        foreach ((string, int) key in _recent.Where(p => (now - p.Value.Last()).TotalSeconds > _options.StopRules[p.Key.Rule].WindowSeconds)
+            .Select(p => p.Key).ToList())
+        {
+            _recent.Remove(key);
         }
     }
 

@@ -1,3 +1,4 @@
+using NotebookGateway.Kernels.Lifecycle;
 using NotebookGateway.Kernels.Observation;
 using NotebookGateway.Kernels.Sandbox;
 using NotebookGateway.Server.Monitoring;
@@ -10,7 +11,8 @@ namespace NotebookGateway.Server.Kernels;
 /// other process on the host are ignored. Nothing here comes from the kernel's own messages.
 /// </summary>
 public sealed partial class SyscallSignalRelay(
-    GatewayKernelRegistry registry, SandboxHost host, SecurityTimeline timeline, SignalMetrics metrics, TimeProvider time, ILogger<SyscallSignalRelay> logger)
+    GatewayKernelRegistry registry, RunTable runs, SandboxHost host, SecurityTimeline timeline, SignalMetrics metrics, TimeProvider time,
+    ILogger<SyscallSignalRelay> logger)
     : BackgroundService
 {
     /// <summary>Set once the audit subscription is up (tests wait on it); faulted when the host gives no audit records.</summary>
@@ -61,13 +63,12 @@ public sealed partial class SyscallSignalRelay(
 
     private GatewayKernel? KernelOf(SyscallAttempt attempt)
     {
-        IReadOnlyCollection<GatewayKernel> kernels = registry.All;
         if (attempt.ContainerId is { } container)
         {
-            return kernels.FirstOrDefault(k => k.Sandbox.ContainerId == container);
+            return runs.KernelIdOf(container) is { } kernelId ? registry.Find(kernelId) : null;
         }
         // The process is gone: its uid, if exactly one running kernel has it.
-        List<GatewayKernel> byUid = kernels.Where(k => k.Sandbox.Session?.Uid == attempt.Record.Uid && k.Sandbox.ContainerId is not null).Take(2).ToList();
+        List<GatewayKernel> byUid = registry.All.Where(k => k.Sandbox.Session?.Uid == attempt.Record.Uid && k.Sandbox.ContainerId is not null).Take(2).ToList();
         return byUid.Count == 1 ? byUid[0] : null;
     }
 

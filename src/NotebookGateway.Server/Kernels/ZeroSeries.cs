@@ -20,7 +20,8 @@ public sealed class ZeroSeries(SignalMetrics signals, KernelQuotas quotas, RateL
         quotas.ExportZeros();
         rateLimits.ExportZeros();
         executions.ExportZeros();
-        KernelSpecSnapshot specs = await catalog.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        // The catalog's snapshot (this scan, the first, is then reused by the first requests instead of being redone).
+        KernelSpecSnapshot specs = await catalog.GetRecentAsync(TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
         signals.ExportZeros(SignalKinds.All, specs.Available.Keys);
     }
 
