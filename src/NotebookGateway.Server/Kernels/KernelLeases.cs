@@ -25,6 +25,9 @@ public sealed partial class KernelLeases(GatewayKernelRegistry kernels, IOptions
 
     private readonly ConcurrentDictionary<string, Lease> _leases = new(StringComparer.Ordinal);
 
+    /// <summary>Shutdowns of lapsed leases still under way (awaited when the service stops).</summary>
+    private readonly ConcurrentDictionary<string, Task> _expiring = new(StringComparer.Ordinal);
+
     /// <summary>Leased kernels not yet ended (for tests and diagnostics).</summary>
     public int Count => _leases.Count;
 
@@ -51,16 +54,23 @@ public sealed partial class KernelLeases(GatewayKernelRegistry kernels, IOptions
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await ExpireOnceAsync(stoppingToken);
+                ExpireOnce(stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        finally
+        {
+            await Task.WhenAll(_expiring.Values);
+        }
     }
 
-    /// <summary>One pass; public so tests can drive it on a virtual clock.</summary>
-    public async Task ExpireOnceAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// One pass: starts the shutdown of every lapsed lease and returns. A shutdown takes seconds (the kernel's grace,
+    /// the container's removal), and awaiting it here held every other lease past its time until it was done.
+    /// </summary>
+    private void ExpireOnce(CancellationToken cancellationToken)
     {
         if (_leases.IsEmpty)
         {
@@ -84,17 +94,35 @@ public sealed partial class KernelLeases(GatewayKernelRegistry kernels, IOptions
             {
                 continue;
             }
-            Log.Expired(logger, id, kernel.Owner, (int)lease.Duration.TotalSeconds);
+            Task shutdown = ShutDownLapsedAsync(kernel, lease, cancellationToken);
+            _expiring[id] = shutdown;
+            if (shutdown.IsCompleted)
+            {
+                _expiring.TryRemove(id, out _); // done before it was recorded: its own removal came first
+            }
+        }
+    }
+
+    private async Task ShutDownLapsedAsync(GatewayKernel kernel, Lease lease, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Log.Expired(logger, kernel.Id, kernel.Owner, (int)lease.Duration.TotalSeconds);
             kernel.Channels.PublishNotice($"[the gateway shut this kernel down: no client held it for its lease of {(int)lease.Duration.TotalSeconds} s]\n");
-            try
-            {
-                await kernels.ShutdownAsync(kernel, cancellationToken);
-                _expired.Add(1);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.ShutdownFailed(logger, id, ex);
-            }
+            await kernels.ShutdownAsync(kernel, cancellationToken);
+            _expired.Add(1);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.ShutdownFailed(logger, kernel.Id, ex);
+        }
+        catch (OperationCanceledException)
+        {
+            // The gateway is stopping: it removes its kernels itself.
+        }
+        finally
+        {
+            _expiring.TryRemove(kernel.Id, out _);
         }
     }
 
