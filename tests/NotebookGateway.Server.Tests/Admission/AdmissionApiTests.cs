@@ -132,20 +132,13 @@ public sealed class AdmissionApiTests(AdmissionGatewayFixture fixture, ITestOutp
         JsonObject? found = null;
         await GatewayRest.EventuallyAsync(async () =>
         {
-            string text = File.Exists(fixture.AuditPath) ? await ReadSharedAsync(fixture.AuditPath) : "";
+            string text = File.Exists(fixture.AuditPath) ? await SharedFile.ReadAllTextAsync(fixture.AuditPath) : "";
             found = text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
                 .Select(l => JsonNode.Parse(l) as JsonObject)
                 .FirstOrDefault(o => (string?)o?["msg_id"] == msgId);
             return (found is not null, $"{text.Length} bytes of audit log");
         }, TestTimeouts.Reply, $"the audit line of {msgId}");
         return found!;
-    }
-
-    private static async Task<string> ReadSharedAsync(string path)
-    {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return await reader.ReadToEndAsync();
     }
 
     /// <summary>A kernel of one of the fixture's users, with a connected socket; deleted with the user's token.</summary>

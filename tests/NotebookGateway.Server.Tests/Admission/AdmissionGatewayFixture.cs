@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace NotebookGateway.Server.Tests.Admission;
 
@@ -31,10 +30,10 @@ public sealed class AdmissionGatewayFixture : GatewayFixture, IDisposable
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
         ["Users:0:Name"] = "sam",
-        ["Users:0:TokenSha256"] = Sha256(SamToken),
+        ["Users:0:TokenSha256"] = TokenSha256(SamToken),
         ["Users:0:Groups:0"] = "students",
         ["Users:1:Name"] = "tina",
-        ["Users:1:TokenSha256"] = Sha256(TinaToken),
+        ["Users:1:TokenSha256"] = TokenSha256(TinaToken),
         ["Admission:MaxCodeBytes"] = MaxCodeBytes.ToString(CultureInfo.InvariantCulture),
         ["Admission:DenyRules:0:Name"] = SocketRule,
         ["Admission:DenyRules:0:Pattern"] = @"^\s*(import|from)\s+socket\b",
@@ -51,8 +50,6 @@ public sealed class AdmissionGatewayFixture : GatewayFixture, IDisposable
     };
 
     public void Dispose() => _directory.Delete(recursive: true);
-
-    private static string Sha256(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }
 
 [CollectionDefinition(Name)]

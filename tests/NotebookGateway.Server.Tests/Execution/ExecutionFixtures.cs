@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace NotebookGateway.Server.Tests.Execution;
 
@@ -27,7 +26,7 @@ public sealed class ExecutionGatewayFixture : GatewayFixture, IDisposable
         ["Audit:Path"] = AuditPath,
         ["Logging:Format"] = "json",
         ["Users:0:Name"] = "alice",
-        ["Users:0:TokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(AliceToken))),
+        ["Users:0:TokenSha256"] = GatewayFixture.TokenSha256(AliceToken),
     };
 
     public void Dispose() => _directory.Delete(recursive: true);

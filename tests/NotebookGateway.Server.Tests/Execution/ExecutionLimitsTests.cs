@@ -116,7 +116,7 @@ public sealed class ExecutionLimitsTests(ExecutionGatewayFixture fixture, ITestO
         Assert.Equal(Encoding.UTF8.GetByteCount(code), (long)okLine["code_bytes"]!);
         Assert.InRange((double)okLine["duration_seconds"]!, 0.0001, 30);
         Assert.True(DateTimeOffset.UtcNow - DateTimeOffset.Parse((string)okLine["time"]!, System.Globalization.CultureInfo.InvariantCulture) < TimeSpan.FromMinutes(5));
-        string all = await ReadSharedAsync(fixture.AuditPath);
+        string all = await SharedFile.ReadAllTextAsync(fixture.AuditPath);
         Assert.DoesNotContain(code, all, StringComparison.Ordinal);
         Assert.DoesNotContain(Gateway.Token, all, StringComparison.Ordinal);
         Assert.DoesNotContain(ExecutionGatewayFixture.AliceToken, all, StringComparison.Ordinal);
@@ -159,19 +159,12 @@ public sealed class ExecutionLimitsTests(ExecutionGatewayFixture fixture, ITestO
         JsonObject? found = null;
         await GatewayRest.EventuallyAsync(async () =>
         {
-            string text = File.Exists(fixture.AuditPath) ? await ReadSharedAsync(fixture.AuditPath) : "";
+            string text = File.Exists(fixture.AuditPath) ? await SharedFile.ReadAllTextAsync(fixture.AuditPath) : "";
             found = text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
                 .Select(l => JsonNode.Parse(l) as JsonObject)
                 .FirstOrDefault(o => (string?)o?["msg_id"] == msgId);
             return (found is not null, $"{text.Length} bytes of audit log");
         }, TestTimeouts.Reply, $"the audit line of {msgId}");
         return found!;
-    }
-
-    private static async Task<string> ReadSharedAsync(string path)
-    {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return await reader.ReadToEndAsync();
     }
 }

@@ -26,11 +26,11 @@ public sealed class HubGatewayFixture : GatewayFixture
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
         ["Users:0:Name"] = "alice",
-        ["Users:0:TokenSha256"] = Sha256(AliceToken),
+        ["Users:0:TokenSha256"] = TokenSha256(AliceToken),
         ["Users:1:Name"] = "bob",
-        ["Users:1:TokenSha256"] = Sha256(BobToken),
+        ["Users:1:TokenSha256"] = TokenSha256(BobToken),
         ["Users:2:Name"] = "carol",
-        ["Users:2:TokenSha256"] = Sha256(CarolToken),
+        ["Users:2:TokenSha256"] = TokenSha256(CarolToken),
         ["RateLimits:Users:carol:ConcurrentWebSockets"] = "1",
         ["Quotas:Users:bob:MaxKernels"] = BobMaxKernels.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Hub:AllowOrigins:0"] = AllowedOrigin,
@@ -39,9 +39,6 @@ public sealed class HubGatewayFixture : GatewayFixture
         ["Admission:DenyRules:0:Pattern"] = @"^hub_refused_marker\s*=",
         ["Admission:DenyRules:0:Message"] = AdmissionMessage,
     };
-
-    private static string Sha256(string token) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)));
 }
 
 [CollectionDefinition(Name)]

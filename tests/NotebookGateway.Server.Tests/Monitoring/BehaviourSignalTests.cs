@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using NotebookGateway.Server.Tests.Languages;
 using Xunit.Abstractions;
@@ -53,7 +52,7 @@ public sealed class BehaviourSignalTests(MonitoringGatewayFixture fixture, ITest
         Assert.True(await SignalCountAsync(kind) > before, $"sandbox_security_signals_total{{kind=\"{kind}\"}} did not grow");
         await GatewayRest.EventuallyAsync(async () =>
         {
-            string audit = File.Exists(fixture.AuditPath) ? await ReadSharedAsync(fixture.AuditPath) : "";
+            string audit = File.Exists(fixture.AuditPath) ? await SharedFile.ReadAllTextAsync(fixture.AuditPath) : "";
             bool found = audit.Split('\n').Any(l => l.Contains("\"event\":\"security\"", StringComparison.Ordinal)
                 && l.Contains($"\"kernel_id\":\"{id}\"", StringComparison.Ordinal) && l.Contains($"\"kind\":\"{kind}\"", StringComparison.Ordinal));
             return (found, $"{audit.Length} bytes of audit log");
@@ -175,13 +174,6 @@ public sealed class BehaviourSignalTests(MonitoringGatewayFixture fixture, ITest
         GatewayRest.ExpectStatus(metrics, HttpStatusCode.OK, Gateway);
         return metrics.Body;
     }
-
-    private static async Task<string> ReadSharedAsync(string path)
-    {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return await reader.ReadToEndAsync();
-    }
 }
 
 /// <summary>alice, bob and carol (admin); a CPU budget of 2 s, a 64 KiB output cap, an audit log, and a stop rule for namespace attempts.</summary>
@@ -198,11 +190,11 @@ public sealed class MonitoringGatewayFixture : GatewayFixture, IDisposable
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
         ["Users:0:Name"] = "alice",
-        ["Users:0:TokenSha256"] = Sha256(AliceToken),
+        ["Users:0:TokenSha256"] = TokenSha256(AliceToken),
         ["Users:1:Name"] = "bob",
-        ["Users:1:TokenSha256"] = Sha256(BobToken),
+        ["Users:1:TokenSha256"] = TokenSha256(BobToken),
         ["Users:2:Name"] = "carol",
-        ["Users:2:TokenSha256"] = Sha256(CarolToken),
+        ["Users:2:TokenSha256"] = TokenSha256(CarolToken),
         ["Users:2:Groups:0"] = "admin",
         ["Audit:Path"] = AuditPath,
         ["Execution:WallClockSecondsPerCell"] = "0",
@@ -217,8 +209,6 @@ public sealed class MonitoringGatewayFixture : GatewayFixture, IDisposable
     };
 
     public void Dispose() => _directory.Delete(recursive: true);
-
-    private static string Sha256(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }
 
 [CollectionDefinition(Name)]

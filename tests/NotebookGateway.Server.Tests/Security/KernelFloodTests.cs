@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using Xunit.Abstractions;
 
@@ -172,7 +171,7 @@ public sealed class FloodGatewayFixture : GatewayFixture
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
         ["Users:0:Name"] = "bob",
-        ["Users:0:TokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(BobToken))),
+        ["Users:0:TokenSha256"] = GatewayFixture.TokenSha256(BobToken),
     };
 }
 

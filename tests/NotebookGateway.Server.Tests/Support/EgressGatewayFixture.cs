@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace NotebookGateway.Server.Tests.Support;
 
@@ -44,7 +43,7 @@ public sealed class EgressGatewayFixture : GatewayFixture
             foreach ((string name, string token) in Tokens)
             {
                 settings[$"Users:{u}:Name"] = name;
-                settings[$"Users:{u}:TokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+                settings[$"Users:{u}:TokenSha256"] = GatewayFixture.TokenSha256(token);
                 if (name is "alice" or "carol")
                 {
                     settings[$"Users:{u}:Groups:0"] = "data";

@@ -13,6 +13,10 @@ public abstract class GatewayFixture : IAsyncLifetime
     private readonly SemaphoreSlim _sharedKernelLock = new(1, 1);
     private string? _sharedKernel;
 
+    /// <summary>What a <c>Users</c> entry stores of a token: its lower-case hex SHA-256.</summary>
+    public static string TokenSha256(string token) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)));
+
     /// <summary>Configuration overrides of this collection's gateway (see <see cref="GatewaySettings"/>).</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
 
@@ -129,13 +133,10 @@ public sealed class UsersGatewayFixture : GatewayFixture
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
         ["Users:0:Name"] = "alice",
-        ["Users:0:TokenSha256"] = Sha256(AliceToken),
+        ["Users:0:TokenSha256"] = TokenSha256(AliceToken),
         ["Users:1:Name"] = "bob",
-        ["Users:1:TokenSha256"] = Sha256(BobToken),
+        ["Users:1:TokenSha256"] = TokenSha256(BobToken),
     };
-
-    private static string Sha256(string token) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)));
 }
 
 [CollectionDefinition(Name)]
@@ -150,7 +151,7 @@ public sealed class QuotasGatewayFixture : GatewayFixture
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
         ["Users:0:Name"] = "alice",
-        ["Users:0:TokenSha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(UsersGatewayFixture.AliceToken))),
+        ["Users:0:TokenSha256"] = TokenSha256(UsersGatewayFixture.AliceToken),
         ["Quotas:Default:MaxKernels"] = "2",
         ["Quotas:Default:MaxSessions"] = "1",
         ["Quotas:Users:alice:MaxKernels"] = "1",

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace NotebookGateway.Server.Tests.Support;
 
@@ -49,7 +48,7 @@ public sealed class LimitsAndAccessGatewayFixture : GatewayFixture
             foreach ((string name, string token) in Tokens)
             {
                 settings[$"Users:{i}:Name"] = name;
-                settings[$"Users:{i}:TokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+                settings[$"Users:{i}:TokenSha256"] = GatewayFixture.TokenSha256(token);
                 foreach ((string group, int g) in Groups.GetValueOrDefault(name, []).Select((group, g) => (group, g)))
                 {
                     settings[$"Users:{i}:Groups:{g}"] = group;
