@@ -102,18 +102,18 @@ public sealed partial class SocketDirectory
     }
 
     /// <summary>
-    /// Waits until the kernel has bound all five sockets, opening each with O_PATH|O_NOFOLLOW and checking that it is
-    /// a socket owned by the sandbox uid. Polls with a growing interval (10–200 ms); bounded by
-    /// <paramref name="cancellationToken"/> (the launch timeout) and by <paramref name="containerExited"/>.
-    /// </summary>
-    /// <exception cref="SandboxSecurityException">Something other than the kernel's own socket sits at a socket name.</exception>
-    /// <exception cref="ContainerExitedException">The container stopped before the sockets were there.</exception>
-    /// <summary>
     /// How often, at most, the directory is looked at while the kernel boots: every look costs five <c>openat</c> calls,
     /// while a longer interval adds half of itself to every start on average (at 200 ms it was a tenth of a start).
     /// </summary>
     private const double MaxPollMilliseconds = 15;
 
+    /// <summary>
+    /// Waits until the kernel has bound all five sockets, opening each with O_PATH|O_NOFOLLOW and checking that it is
+    /// a socket owned by the sandbox uid. Polls with a growing interval (10 ms up to <see cref="MaxPollMilliseconds"/>); bounded by
+    /// <paramref name="cancellationToken"/> (the launch timeout) and by <paramref name="containerExited"/>.
+    /// </summary>
+    /// <exception cref="SandboxSecurityException">Something other than the kernel's own socket sits at a socket name.</exception>
+    /// <exception cref="ContainerExitedException">The container stopped before the sockets were there.</exception>
     public async Task<KernelSocketSet> WaitForSocketsAsync(ConnectionInfo connection, TimeProvider timeProvider, Task containerExited, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
