@@ -40,19 +40,9 @@ internal static class MonitoringBenchmark
 
     private static string Percent(double on, double off) => string.Create(CultureInfo.InvariantCulture, $"{(on / off - 1) * 100:+0.0;-0.0} %");
 
-    private static async Task<(double P50, double P99, double Getpid, double Open)> MeasureAsync(string root, bool signals, int runs, int loops)
-    {
-        await using BenchServer server = await BenchServer.StartGatewayAsync(root, new Dictionary<string, string>
+    private static Task<(double P50, double P99, double Getpid, double Open)> MeasureAsync(string root, bool signals, int runs, int loops) =>
+        WithKernelAsync(root, new Dictionary<string, string> { ["NBGW_Sandbox__SyscallSignals"] = signals ? "true" : "false" }, async (socket, _, _) =>
         {
-            ["NBGW_Sandbox__SyscallSignals"] = signals ? "true" : "false",
-        });
-        using var rest = new KernelRest(server.BaseUri, server.Token);
-        var live = new List<string>();
-        string id = await rest.StartKernelAsync(live);
-        try
-        {
-            await using ChannelSocket socket = await ChannelSocket.ConnectAsync(server.BaseUri, server.Token, id);
-            await socket.KernelInfoAsync(Limits.KernelStart);
             for (int i = 0; i < 50; i++)
             {
                 await socket.ExecuteAsync("1", Limits.Step);
@@ -71,6 +61,20 @@ internal static class MonitoringBenchmark
                 open = Math.Min(open, double.Parse(await socket.ExecuteAsync(OpenLoop, Limits.Step), CultureInfo.InvariantCulture));
             }
             return (Stats.Percentile(times, 50), Stats.Percentile(times, 99), getpid, open);
+        });
+
+    /// <summary>A gateway with <paramref name="settings"/>, one python3 kernel on it and a ready channels socket for <paramref name="body"/>.</summary>
+    private static async Task<T> WithKernelAsync<T>(string root, Dictionary<string, string> settings, Func<ChannelSocket, KernelRest, string, Task<T>> body)
+    {
+        await using BenchServer server = await BenchServer.StartGatewayAsync(root, settings);
+        using var rest = new KernelRest(server.BaseUri, server.Token);
+        var live = new List<string>();
+        string id = await rest.StartKernelAsync(live);
+        try
+        {
+            await using ChannelSocket socket = await ChannelSocket.ConnectAsync(server.BaseUri, server.Token, id);
+            await socket.KernelInfoAsync(Limits.KernelStart);
+            return await body(socket, rest, id);
         }
         finally
         {
@@ -79,16 +83,9 @@ internal static class MonitoringBenchmark
     }
 
     /// <summary>Each ptrace is timed in the cell; its event's time is the gateway's, on the same host clock.</summary>
-    private static async Task LatencyAsync(string root, int samples)
-    {
-        await using BenchServer server = await BenchServer.StartGatewayAsync(root, new Dictionary<string, string> { ["NBGW_Monitoring__CoalesceSeconds"] = "0" });
-        using var rest = new KernelRest(server.BaseUri, server.Token);
-        var live = new List<string>();
-        string id = await rest.StartKernelAsync(live);
-        try
+    private static Task LatencyAsync(string root, int samples) =>
+        WithKernelAsync(root, new Dictionary<string, string> { ["NBGW_Monitoring__CoalesceSeconds"] = "0" }, async (socket, rest, id) =>
         {
-            await using ChannelSocket socket = await ChannelSocket.ConnectAsync(server.BaseUri, server.Token, id);
-            await socket.KernelInfoAsync(Limits.KernelStart);
             string stdout = await socket.ExecuteAsync(
                 $"import ctypes, time\nlibc = ctypes.CDLL(None)\nfor _ in range({samples}):\n    t = time.time()\n    libc.ptrace(0, 0, 0, 0)\n    print(repr(t))\n    time.sleep(0.02)",
                 Limits.Step);
@@ -109,10 +106,6 @@ internal static class MonitoringBenchmark
             double[] latency = [.. called.Zip(recorded, (c, r) => (r - c) * 1000)];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  behaviour to timeline event ({latency.Length} denied ptrace calls): p50 {Stats.Percentile(latency, 50):0.00} ms, p99 {Stats.Percentile(latency, 99):0.00} ms, max {latency.Max():0.00} ms"));
-        }
-        finally
-        {
-            await rest.DeleteKernelAsync(id, live, throwOnFailure: false);
-        }
-    }
+            return 0;
+        });
 }

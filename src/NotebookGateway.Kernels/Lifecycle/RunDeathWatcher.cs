@@ -158,8 +158,8 @@ public sealed class RunDeathWatcher(
             var reason = await DescribeDeathAsync(run, exitCode, heartbeatReason).ConfigureAwait(false);
             kernel.Run = null;
             kernel.DeathReason = reason;
-            var cause = reason.StartsWith("memory limit", StringComparison.Ordinal) ? "oom" : heartbeatReason is null ? "exit" : "heartbeat";
-            metrics.KernelDeaths.Add(1, new KeyValuePair<string, object?>("cause", cause));
+            kernel.DeathCause = reason.StartsWith("memory limit", StringComparison.Ordinal) ? "oom" : heartbeatReason is null ? "exit" : "heartbeat";
+            metrics.KernelDeaths.Add(1, new KeyValuePair<string, object?>("cause", kernel.DeathCause));
             LifecycleLog.KernelDied(logger, kernel.Id, run.ContainerId ?? "-", reason);
             states.Set(kernel, SandboxKernelState.Dead, reason);
             await launcher.TearDownAsync(run, graceful: false).ConfigureAwait(false);

@@ -48,6 +48,9 @@ public sealed class SandboxKernel
     /// <summary>Why the kernel is <see cref="SandboxKernelState.Dead"/>, e.g. "memory limit of 512 MiB exceeded".</summary>
     public string? DeathReason { get; internal set; }
 
+    /// <summary>What ended it when <see cref="SandboxKernelState.Dead"/>: <c>oom</c>, <c>exit</c> or <c>heartbeat</c> (<c>kernel_deaths{cause}</c>).</summary>
+    public string? DeathCause { get; internal set; }
+
     public DateTimeOffset CreatedAt { get; }
 
     /// <summary>Starts so far: 1 after the first start, +1 per restart.</summary>

@@ -217,14 +217,14 @@ public sealed class SandboxKernelManager(
             }
             catch (Exception ex)
             {
-                kernel.DeathReason = "restart failed: " + ex.Message;
+                (kernel.DeathReason, kernel.DeathCause) = ("restart failed: " + ex.Message, null);
                 states.Set(kernel, SandboxKernelState.Dead, kernel.DeathReason);
                 throw;
             }
 
             kernel.Run = run;
             kernel.Generation++;
-            kernel.DeathReason = null;
+            (kernel.DeathReason, kernel.DeathCause) = (null, null);
             states.Set(kernel, SandboxKernelState.Running, "restarted");
             deaths.CatchUp(run);
             LifecycleLog.KernelRestarted(logger, kernel.Id, previous?.ContainerId ?? "-", run.ContainerId!, run.StartDuration?.TotalMilliseconds ?? 0, run.StartPhases);

@@ -237,7 +237,7 @@ public sealed partial class GatewayKernelRegistry : IDisposable
                     kernel.Channels.Executions?.OnKernelReset();
                     kernel.Channels.PublishLifecycleStatus(ExecutionStates.Dead, e.Reason);
                     Log.KernelDied(_logger, e.Kernel.Id, e.Reason ?? "unknown");
-                    if (e.Reason?.StartsWith("memory limit", StringComparison.Ordinal) == true)
+                    if (e.Kernel.DeathCause == "oom")
                     {
                         _executions.Timeline?.Record(new SignalSource(kernel.Id, kernel.Owner, kernel.Sandbox.Spec.Name), SignalKinds.OutOfMemory, $"the kernel died: {e.Reason}");
                     }
