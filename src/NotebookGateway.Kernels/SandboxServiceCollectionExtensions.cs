@@ -77,6 +77,7 @@ public static class SandboxServiceCollectionExtensions
         services.TryAddSingleton<OrphanSweeper>();
         services.TryAddSingleton<SelfTestRunner>();
         services.TryAddSingleton<SessionRegistry>();
+        services.TryAddSingleton<KernelPool>();
         services.TryAddSingleton<SandboxKernelManager>();
         return services;
     }

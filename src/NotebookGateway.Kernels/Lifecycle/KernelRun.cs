@@ -11,7 +11,8 @@ internal sealed class KernelRun(SandboxKernel kernel, string runId, ConnectionIn
     private readonly Lock _lock = new();
     private Task? _tearDown;
 
-    public SandboxKernel Kernel { get; } = kernel;
+    /// <summary>The kernel the run belongs to: set once more when a pooled run is handed out (<see cref="KernelPool"/>).</summary>
+    public SandboxKernel Kernel { get; set; } = kernel;
 
     public string RunId { get; } = runId;
 

@@ -36,9 +36,9 @@ public sealed partial record KernelStartRequest
             throw new ArgumentException($"'{kernelId}' is not a valid kernel id.", "request");
         }
 
-        if (SessionId is { } sid && (sid.Length is 0 or > 512 || sid.Any(char.IsControl)))
+        if (SessionId is { } sid && (sid.Length is 0 or > 512 || sid.Any(char.IsControl) || sid.StartsWith(KernelPool.SessionPrefix, StringComparison.Ordinal)))
         {
-            throw new ArgumentException("The session id must be 1-512 characters without control characters.", "request");
+            throw new ArgumentException($"The session id must be 1-512 characters without control characters, not starting with '{KernelPool.SessionPrefix}'.", "request");
         }
 
         return kernelId;

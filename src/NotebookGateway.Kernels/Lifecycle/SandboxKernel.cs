@@ -53,6 +53,9 @@ public sealed class SandboxKernel
 
     public DateTimeOffset CreatedAt { get; }
 
+    /// <summary>Whether the first run was a waiting sandbox from the pool (a warm start) rather than started for this kernel.</summary>
+    public bool WarmStart { get; internal set; }
+
     /// <summary>Starts so far: 1 after the first start, +1 per restart.</summary>
     public int Generation { get; internal set; }
 

@@ -13,11 +13,11 @@ namespace NotebookGateway.Kernels.Lifecycle;
 /// Runs kernels in sandboxes: one hardened container per kernel run, a per-run socket directory and key, a per-session
 /// uid and workspace. Start, interrupt, restart (a new container) and shutdown are here; the work is done by its
 /// collaborators: <see cref="RunLauncher"/> (a run from a spec, planned by <see cref="RunPlanner"/>),
-/// <see cref="RunDeathWatcher"/>, <see cref="OrphanSweeper"/>, <see cref="SelfTestRunner"/> and
-/// <see cref="OperationTracker"/>. Call <see cref="InitializeAsync"/> once before use; <see cref="DisposeAsync"/>
+/// <see cref="KernelPool"/> (warm starts), <see cref="RunDeathWatcher"/>, <see cref="OrphanSweeper"/>,
+/// <see cref="SelfTestRunner"/> and <see cref="OperationTracker"/>. Call <see cref="InitializeAsync"/> once before use; <see cref="DisposeAsync"/>
 /// removes everything the manager created (the SIGTERM path).
 /// </summary>
-public sealed class SandboxKernelManager(
+public sealed partial class SandboxKernelManager(
     SandboxHost host,
     KernelSpecCatalog catalog,
     RunLauncher launcher,
@@ -29,6 +29,8 @@ public sealed class SandboxKernelManager(
     ContainerCgroup cgroup,
     SessionRegistry sessions,
     NetworkPolicyResolver policies,
+    KernelPool pool,
+    KernelMetrics metrics,
     TimeProvider timeProvider,
     ILogger<SandboxKernelManager> logger) : IAsyncDisposable
 {
@@ -60,6 +62,9 @@ public sealed class SandboxKernelManager(
     /// <summary>Why the manager refuses to start kernels (a failed self-test), or null.</summary>
     public string? RefusalReason => selfTest.RefusalReason;
 
+    /// <summary>The sandboxes waiting for warm starts.</summary>
+    public KernelPool Pool => pool;
+
     /// <summary>The live notebook sessions.</summary>
     public IReadOnlyList<NotebookSession> Sessions => sessions.Sessions;
 
@@ -84,6 +89,7 @@ public sealed class SandboxKernelManager(
         await orphans.SweepAsync(cancellationToken).ConfigureAwait(false);
         _ready = true; // the host is prepared and clean: sessions may be made, and disposal sweeps again
         await deaths.StartAsync(cancellationToken).ConfigureAwait(false);
+        pool.Start();
         if (host.Options.WorkspaceBackend == WorkspaceBackendKind.Directory)
         {
             LifecycleLog.WorkspacesUncapped(logger);
@@ -98,8 +104,9 @@ public sealed class SandboxKernelManager(
     }
 
     /// <summary>
-    /// Starts a kernel: a session (uid, workspace) is found or created, then one container is created and the kernel
-    /// must answer kernel_info within the launch timeout. A failed start leaves no container and no socket directory.
+    /// Starts a kernel: a waiting sandbox from the pool when the start begins a new workspace and one matches (warm);
+    /// otherwise a session (uid, workspace) is found or created, then one container is created and the kernel must
+    /// answer kernel_info within the launch timeout (cold). A failed start leaves no container and no socket directory.
     /// </summary>
     /// <exception cref="KernelSpecNotFoundException">Unknown spec, or its image is missing.</exception>
     /// <exception cref="KernelLaunchException">The container could not be started, timed out, died, or was refused.</exception>
@@ -108,6 +115,7 @@ public sealed class SandboxKernelManager(
     {
         ArgumentNullException.ThrowIfNull(request);
         using var operation = BeginOperation(cancellationToken, out var token);
+        var begin = timeProvider.GetTimestamp();
         var spec = await catalog.GetAsync(request.SpecName, token).ConfigureAwait(false);
         var kernelId = request.Validate();
         var environment = KernelEnvironment.Build(spec.Env, request.Environment, host.Options);
@@ -125,24 +133,27 @@ public sealed class SandboxKernelManager(
             await kernel.Gate.WaitAsync(token).ConfigureAwait(false);
             try
             {
+                var warm = await pool.TryHandOutAsync(kernel, sessionId, implicitSession, token).ConfigureAwait(false);
                 try
                 {
-                    session = await sessions.AcquireAsync(sessionId, implicitSession, spec.Sandbox.Envelope, token).ConfigureAwait(false);
+                    session = warm is null ? await sessions.AcquireAsync(sessionId, implicitSession, spec.Sandbox.Envelope, token).ConfigureAwait(false) : kernel.Session;
                 }
                 catch (Exception ex) when (ex is IOException or InvalidOperationException)
                 {
                     throw new KernelLaunchException($"Kernel {kernelId}: the session's uid or workspace could not be set up: {ex.Message}", ex);
                 }
 
-                kernel.Session = session;
+                (kernel.Session, kernel.WarmStart, kernel.Run) = (session, warm is not null, warm);
                 states.Set(kernel, SandboxKernelState.Starting, null);
-                var run = await LaunchAsync(kernel, token).ConfigureAwait(false);
+                var run = warm ?? await LaunchAsync(kernel, token).ConfigureAwait(false);
                 kernel.Run = run;
                 kernel.Generation = 1;
                 await selfTest.EnsurePassedAsync(kernel, token).ConfigureAwait(false);
                 states.Set(kernel, SandboxKernelState.Running, null);
                 deaths.CatchUp(run);
-                LifecycleLog.KernelStarted(logger, kernel.Id, spec.Name, run.ContainerId!, session.Key, session.Uid, run.StartDuration?.TotalMilliseconds ?? 0, run.StartPhases);
+                var elapsed = timeProvider.GetElapsedTime(begin);
+                metrics.StartSeconds.Record(elapsed.TotalSeconds, new("path", kernel.WarmStart ? "warm" : "cold"), new("kernel_name", spec.Name));
+                LifecycleLog.KernelStarted(logger, kernel.Id, spec.Name, run.ContainerId!, session.Key, session.Uid, elapsed.TotalMilliseconds, kernel.WarmStart ? "warm" : run.StartPhases);
                 return kernel;
             }
             finally
@@ -300,79 +311,6 @@ public sealed class SandboxKernelManager(
     /// <exception cref="KernelNotFoundException">No such kernel.</exception>
     public SandboxKernel GetKernel(string kernelId) =>
         _kernels.TryGetValue(kernelId, out var kernel) ? kernel : throw new KernelNotFoundException($"No kernel with id {kernelId}.");
-
-    /// <summary>
-    /// Removes every container, socket directory and workspace this manager created (SIGTERM path). Operations in
-    /// flight are cancelled and undo themselves.
-    /// </summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        await operations.StopAsync().ConfigureAwait(false);
-        await deaths.StopAsync().ConfigureAwait(false);
-
-        // Let in-flight starts/restarts notice the cancellation and clean up after themselves.
-        if (!await operations.WaitAsync(DisposeWait, timeProvider).ConfigureAwait(false))
-        {
-            LifecycleLog.CleanupFailed(logger, "dispose", $"operations still running after {DisposeWait.TotalSeconds:0} s");
-        }
-
-        var teardowns = new List<Task>();
-        foreach (var kernel in _kernels.Values)
-        {
-            if (kernel.Run is { } run)
-            {
-                kernel.Run = null;
-                teardowns.Add(launcher.TearDownAsync(run, graceful: false));
-            }
-        }
-
-        teardowns.Add(launcher.TearDownAllAsync());
-        await Task.WhenAll(teardowns).ConfigureAwait(false);
-        foreach (var kernel in _kernels.Values)
-        {
-            states.Set(kernel, SandboxKernelState.Stopped, "the gateway is shutting down");
-        }
-
-        _kernels.Clear();
-        if (_ready)
-        {
-            await sessions.DisposeAsync().ConfigureAwait(false);
-
-            // Backstop: anything of ours that escaped the bookkeeping.
-            try
-            {
-                await orphans.SweepAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is DockerException or IOException)
-            {
-                LifecycleLog.CleanupFailed(logger, "final sweep", ex.Message);
-            }
-        }
-
-        LifecycleLog.Disposed(logger, host.Owner, InstanceId);
-        if (OwnedServices is not null)
-        {
-            await OwnedServices.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// Tests only: behave like a process that was killed — stop watching and close every descriptor and socket,
-    /// but leave containers, socket directories, mounts and workspaces in place (for the orphan sweep to find).
-    /// </summary>
-    internal async Task AbandonForTestingAsync()
-    {
-        Interlocked.Exchange(ref _disposed, 1);
-        await operations.StopAsync().ConfigureAwait(false);
-        await deaths.StopAsync().ConfigureAwait(false);
-        await launcher.AbandonAllForTestingAsync().ConfigureAwait(false);
-        _kernels.Clear();
-    }
 
     /// <summary>A run for <paramref name="kernel"/>, watched for heartbeat loss from the moment it is ready.</summary>
     private async Task<KernelRun> LaunchAsync(SandboxKernel kernel, CancellationToken cancellationToken)

@@ -85,6 +85,9 @@ public sealed class SelfTestRunner(DockerClient docker, SandboxHost host, RunPla
 
     public void Dispose() => _gate.Dispose();
 
+    /// <summary>Whether kernels of <paramref name="spec"/> start without a probe (it passed on their runtime, or is off).</summary>
+    internal bool HasPassed(Specs.KernelSpec spec) => !host.Options.SelfTest || HasPassed(spec.Sandbox.Runtime ?? "runc");
+
     private bool HasPassed(string runtime)
     {
         lock (_passedRuntimes)

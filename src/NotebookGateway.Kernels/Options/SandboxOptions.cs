@@ -33,6 +33,9 @@ public sealed class SandboxOptions
 
     public UidRangeOptions UidRange { get; set; } = new();
 
+    /// <summary>Warm starts: ready sandboxes per kernelspec (off unless a spec's size is above 0).</summary>
+    public PoolOptions Pool { get; set; } = new();
+
     /// <summary>
     /// Host directory under which each kernel run gets its socket directory (a small tmpfs mounted by the gateway)
     /// and its connection file. Only the gateway (root) may write here.

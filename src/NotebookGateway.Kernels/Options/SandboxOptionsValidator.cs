@@ -61,6 +61,20 @@ public sealed partial class SandboxOptionsValidator : IValidateOptions<SandboxOp
             Require(options.UidRange.Last <= int.MaxValue - 1, $"{S}:UidRange must end at or below {int.MaxValue - 1} (ends at {options.UidRange.Last}).");
         }
 
+        if (options.Pool is null)
+        {
+            errors.Add($"{S}:Pool is missing.");
+        }
+        else
+        {
+            Require(options.Pool.MemoryBudgetMiB >= 0, $"{S}:Pool:MemoryBudgetMiB must be 0 or more (is {options.Pool.MemoryBudgetMiB}).");
+            Require(options.Pool.RefillIntervalMilliseconds is >= 10 and <= 600_000, $"{S}:Pool:RefillIntervalMilliseconds must be between 10 and 600000 (is {options.Pool.RefillIntervalMilliseconds}).");
+            foreach (var (spec, pool) in options.Pool.Specs ?? new Dictionary<string, SpecPoolOptions>())
+            {
+                errors.AddRange(pool is null ? [$"{S}:Pool:Specs:{spec} is empty."] : pool.Validate($"{S}:Pool:Specs:{spec}"));
+            }
+        }
+
         CheckRoot(errors, $"{S}:SocketRoot", options.SocketRoot);
         CheckRoot(errors, $"{S}:WorkspaceRoot", options.WorkspaceRoot);
         if (IsAbsolute(options.SocketRoot) && IsAbsolute(options.WorkspaceRoot))

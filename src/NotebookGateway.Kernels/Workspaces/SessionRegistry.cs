@@ -132,6 +132,39 @@ public sealed partial class SessionRegistry : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Gives the session <paramref name="waiting"/> (made for a pooled sandbox, one kernel, never used) to
+    /// <paramref name="sessionId"/>: same key, uid and workspace under the new id. Null when that id has a session
+    /// already (it must keep its own workspace).
+    /// </summary>
+    public async Task<NotebookSession?> AdoptAsync(NotebookSession waiting, string sessionId, bool isImplicit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(waiting);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            lock (_sessions)
+            {
+                if (_sessions.ContainsKey(sessionId) || !_sessions.Remove(waiting.Id))
+                {
+                    return null;
+                }
+
+                var adopted = new NotebookSession(sessionId, waiting.Key, waiting.Uid, waiting.Directory, waiting.WorkspaceHostPath, waiting.WorkspaceBytes, isImplicit)
+                {
+                    KernelCount = waiting.KernelCount,
+                };
+                _sessions[sessionId] = adopted;
+                return adopted;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>One kernel of the session is gone (the session itself lives on until <see cref="EndAsync"/>).</summary>
     public void Release(NotebookSession session)
     {
@@ -143,7 +176,10 @@ public sealed partial class SessionRegistry : IAsyncDisposable
     }
 
     /// <summary>Ends a session: its workspace is removed now, or after the retention period. No-op for an unknown id.</summary>
-    public async Task EndAsync(string sessionId, CancellationToken cancellationToken = default)
+    public Task EndAsync(string sessionId, CancellationToken cancellationToken = default) => EndAsync(sessionId, retain: true, cancellationToken);
+
+    /// <summary>As <see cref="EndAsync(string, CancellationToken)"/>; <paramref name="retain"/> false removes the workspace now whatever the retention.</summary>
+    public async Task EndAsync(string sessionId, bool retain, CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -155,7 +191,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable
             }
 
             session.Ended = true;
-            if (_options.WorkspaceRetention <= TimeSpan.Zero || _disposed)
+            if (_options.WorkspaceRetention <= TimeSpan.Zero || _disposed || !retain)
             {
                 await RemoveLockedAsync(session).ConfigureAwait(false);
                 return;

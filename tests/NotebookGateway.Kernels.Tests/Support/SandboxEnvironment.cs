@@ -31,6 +31,9 @@ public sealed class SandboxEnvironment : IAsyncLifetime
     /// <summary>The test kernelspec most tests use: ipykernel with a small envelope.</summary>
     public const string Py = "py";
 
+    /// <summary>The same kernel and envelope, with a pool of one on the shared manager: the shared kernel is a warm start.</summary>
+    public const string PyPooled = "py-pooled";
+
     public const int PyMemoryMiB = 384;
     public const int PyTmpMiB = 32;
     public const int PyWorkspaceMiB = 32;
@@ -62,7 +65,7 @@ public sealed class SandboxEnvironment : IAsyncLifetime
     /// <summary>A manager shared by the tests that do not need one of their own.</summary>
     public SandboxKernelManager Shared { get; private set; } = null!;
 
-    /// <summary>A kernel in session "a" that tests must leave usable.</summary>
+    /// <summary>A kernel in session "a" that tests must leave usable; a warm start, so every containment test runs on a pooled sandbox.</summary>
     public SandboxKernel SharedKernel { get; private set; } = null!;
 
     /// <summary>A kernel in session "b": the "other kernels are unaffected" witness.</summary>
@@ -96,9 +99,16 @@ public sealed class SandboxEnvironment : IAsyncLifetime
         Directory.CreateDirectory(SpecRoot);
         WriteSpec(Py, PythonArgv);
         WriteSpec("py-message", PythonArgv, interruptMode: "message");
+        WriteSpec(PyPooled, PythonArgv);
 
-        Shared = await CreateManagerAsync("shared");
-        SharedKernel = await Shared.StartKernelAsync(new KernelStartRequest { SpecName = Py, SessionId = "session-a" });
+        Shared = await CreateManagerAsync("shared", o => o.Pool.Specs[PyPooled] = new SpecPoolOptions { Size = 1 });
+        await PoolEvents.WaitForAsync(Shared.Pool, PyPooled, s => s.Ready >= 1, TimeSpan.FromSeconds(90));
+        SharedKernel = await Shared.StartKernelAsync(new KernelStartRequest { SpecName = PyPooled, SessionId = "session-a" });
+        if (!SharedKernel.WarmStart)
+        {
+            throw new InvalidOperationException("The shared kernel was meant to come from the pool but started cold.");
+        }
+
         OtherKernel = await Shared.StartKernelAsync(new KernelStartRequest { SpecName = Py, SessionId = "session-b" });
     }
 

@@ -1,0 +1,81 @@
+using NotebookGateway.Docker;
+
+namespace NotebookGateway.Kernels.Lifecycle;
+
+/// <summary>How the manager ends: everything removed (the SIGTERM path), or, in tests, abandoned as a killed process would.</summary>
+public sealed partial class SandboxKernelManager
+{
+    /// <summary>
+    /// Removes every container, socket directory and workspace this manager created (SIGTERM path). Operations in
+    /// flight are cancelled and undo themselves.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await operations.StopAsync().ConfigureAwait(false);
+        await deaths.StopAsync().ConfigureAwait(false);
+
+        // Let in-flight starts/restarts notice the cancellation and clean up after themselves.
+        if (!await operations.WaitAsync(DisposeWait, timeProvider).ConfigureAwait(false))
+        {
+            LifecycleLog.CleanupFailed(logger, "dispose", $"operations still running after {DisposeWait.TotalSeconds:0} s");
+        }
+
+        var teardowns = new List<Task>();
+        foreach (var kernel in _kernels.Values)
+        {
+            if (kernel.Run is { } run)
+            {
+                kernel.Run = null;
+                teardowns.Add(launcher.TearDownAsync(run, graceful: false));
+            }
+        }
+
+        teardowns.Add(launcher.TearDownAllAsync()); // the pool's waiting sandboxes too
+        await Task.WhenAll(teardowns).ConfigureAwait(false);
+        pool.Clear();
+        foreach (var kernel in _kernels.Values)
+        {
+            states.Set(kernel, SandboxKernelState.Stopped, "the gateway is shutting down");
+        }
+
+        _kernels.Clear();
+        if (_ready)
+        {
+            await sessions.DisposeAsync().ConfigureAwait(false);
+
+            // Backstop: anything of ours that escaped the bookkeeping.
+            try
+            {
+                await orphans.SweepAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is DockerException or IOException)
+            {
+                LifecycleLog.CleanupFailed(logger, "final sweep", ex.Message);
+            }
+        }
+
+        LifecycleLog.Disposed(logger, host.Owner, InstanceId);
+        if (OwnedServices is not null)
+        {
+            await OwnedServices.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Tests only: behave like a process that was killed — stop watching and close every descriptor and socket,
+    /// but leave containers, socket directories, mounts and workspaces in place (for the orphan sweep to find).
+    /// </summary>
+    internal async Task AbandonForTestingAsync()
+    {
+        Interlocked.Exchange(ref _disposed, 1);
+        await operations.StopAsync().ConfigureAwait(false);
+        await deaths.StopAsync().ConfigureAwait(false);
+        await launcher.AbandonAllForTestingAsync().ConfigureAwait(false);
+        _kernels.Clear();
+    }
+}
