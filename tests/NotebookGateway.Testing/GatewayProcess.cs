@@ -141,6 +141,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             ["RateLimits:ExecuteRequestsPerMinute"] = "0",
             ["RateLimits:WebSocketConnectionsPerMinute"] = "0",
             ["RateLimits:ConcurrentWebSockets"] = "0",
+            // Warm starts are tested by fixtures that ask for a pool; the others count and time cold starts.
+            ["Sandbox:Pool:Specs:python3:Size"] = "0",
         };
         foreach (var (key, value) in settings)
         {
