@@ -763,6 +763,8 @@ internal sealed partial class BenchServer : IAsyncDisposable
             start.Environment["NBGW_RateLimits__ExecuteRequestsPerMinute"] = "0";
             start.Environment["NBGW_RateLimits__KernelStartsPerMinute"] = "0";
             start.Environment["NBGW_RateLimits__WebSocketConnectionsPerMinute"] = "0";
+            // Starts are cold unless a benchmark asks for a pool (the warm-start benchmark does).
+            start.Environment["NBGW_Sandbox__Pool__Specs__python3__Size"] = "0";
             start.Environment["NBGW_Sandbox__SocketRoot"] = root.Combine("sockets");
             start.Environment["NBGW_Sandbox__WorkspaceRoot"] = root.Combine("workspaces");
             start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";

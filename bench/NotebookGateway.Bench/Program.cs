@@ -10,6 +10,7 @@ using NotebookGateway.Zmq;
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll gateway [--runs 500] [--concurrent 20] [--starts 10] [--concurrent-runs 100]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll bridge [--runs 1000] [--starts 10]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll languages [--starts 10] [--runs 200] [--compiles 20] [--only c,go]
+// dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll starts [--starts 10] [--concurrent 30] [--only python3,r]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll monitoring [--runs 300] [--loops 5] [--samples 50]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll egress [--downloads 5] [--requests 300] [--tunnels 1000]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll users [--kernels 100] [--users 10] [--concurrent-users 20] [--concurrent-runs 100] [--idle-timeout 30]
@@ -44,6 +45,12 @@ if (mode is "languages")
     int only = Array.IndexOf(args, "--only");
     return await NotebookGateway.Bench.LanguagesBenchmark.RunAsync(Environment.CurrentDirectory, ReadOption("--starts", 10), ReadOption("--runs", 200),
         ReadOption("--compiles", 20), only >= 0 && only + 1 < args.Length ? args[only + 1] : null);
+}
+if (mode is "starts")
+{
+    int only = Array.IndexOf(args, "--only");
+    return await NotebookGateway.Bench.WarmStartBenchmark.RunAsync(Environment.CurrentDirectory, ReadOption("--starts", 10), ReadOption("--concurrent", 30),
+        only >= 0 && only + 1 < args.Length ? args[only + 1] : null);
 }
 if (mode is "monitoring")
 {

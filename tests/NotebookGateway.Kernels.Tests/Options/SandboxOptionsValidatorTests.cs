@@ -44,6 +44,24 @@ public sealed class SandboxOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_BadPoolSettings_AreEachNamed()
+    {
+        var options = Valid();
+        options.Pool.MemoryBudgetMiB = -1;
+        options.Pool.RefillIntervalMilliseconds = 0;
+        options.Pool.Specs["python3"] = new SpecPoolOptions { Size = -1, MaxAgeSeconds = 1, MemoryBudgetMiB = -5, IdleSeconds = -1, IdleSize = 3 };
+
+        var errors = SandboxOptionsValidator.Collect(options);
+
+        Assert.Contains("Sandbox:Pool:MemoryBudgetMiB must be 0 or more (is -1).", errors);
+        Assert.Contains(errors, e => e.StartsWith("Sandbox:Pool:RefillIntervalMilliseconds", StringComparison.Ordinal));
+        foreach (var setting in new[] { "Size", "MaxAgeSeconds", "MemoryBudgetMiB", "IdleSeconds", "IdleSize" })
+        {
+            Assert.Contains(errors, e => e.StartsWith($"Sandbox:Pool:Specs:python3:{setting} ", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public void Bind_GatewayJsonSandboxSection_IsValidAndUsesSnakeCaseEnvelopeKeys()
     {
         var configuration = new ConfigurationBuilder().AddJsonFile(RepositoryPaths.GatewayJson).Build();
@@ -58,5 +76,6 @@ public sealed class SandboxOptionsValidatorTests
         Assert.Equal(256, options.Envelope.WorkspaceMiB);
         Assert.Equal(WorkspaceBackendKind.LoopImage, options.WorkspaceBackend);
         Assert.Equal(200_000, options.UidRange.First);
+        Assert.Equal(2, options.Pool.Specs["python3"].Size); // the shipped config keeps two python3 sandboxes warm
     }
 }
