@@ -4,7 +4,8 @@ namespace NotebookGateway.Kernels.Interop;
 
 /// <summary>
 /// The libc calls the sandbox host side needs to handle sandbox-writable paths without following them:
-/// open/openat with O_PATH|O_NOFOLLOW, statx, unlinkat, directory reads by descriptor, mount/umount2, fchown.
+/// open/openat with O_PATH|O_NOFOLLOW, statx, unlinkat, directory reads by descriptor, mount/umount2, fchown; and
+/// lseek/copy_file_range for copying sparse files by their data extents.
 /// </summary>
 internal static unsafe partial class LibC
 {
@@ -134,6 +135,16 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Library, EntryPoint = "readlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial nint ReadLinkAt(int dirfd, string path, byte* buffer, nuint size);
+
+    public const int SEEK_SET = 0;
+    public const int SEEK_DATA = 3;
+    public const int SEEK_HOLE = 4;
+
+    [LibraryImport(Library, EntryPoint = "lseek", SetLastError = true)]
+    public static partial long LSeek(int fd, long offset, int whence);
+
+    [LibraryImport(Library, EntryPoint = "copy_file_range", SetLastError = true)]
+    public static partial nint CopyFileRange(int fdIn, long* offsetIn, int fdOut, long* offsetOut, nuint length, uint flags);
 
     [LibraryImport(Library, EntryPoint = "geteuid")]
     public static partial uint GetEUid();

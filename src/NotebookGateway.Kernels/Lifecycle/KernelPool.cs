@@ -99,13 +99,23 @@ public sealed partial class KernelPool(
         while (Take(pool) is { } entry)
         {
             _wake.Release();
-            if (!Matches(entry, kernel) || !await AnswersAsync(entry.Run, cancellationToken).ConfigureAwait(false))
+            NotebookSession? session;
+            try
             {
-                await RetireAsync(entry, "stale or not answering").ConfigureAwait(false);
-                continue;
+                if (!Matches(entry, kernel) || !await AnswersAsync(entry.Run, cancellationToken).ConfigureAwait(false))
+                {
+                    await RetireAsync(entry, "stale or not answering").ConfigureAwait(false);
+                    continue;
+                }
+
+                session = await sessions.AdoptAsync(entry.Session, sessionId, isImplicit, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await RetireAsync(entry, "the start was cancelled while taking it").ConfigureAwait(false);
+                throw;
             }
 
-            var session = await sessions.AdoptAsync(entry.Session, sessionId, isImplicit, cancellationToken).ConfigureAwait(false);
             if (session is null)
             {
                 Return(pool, entry); // the session was made meanwhile by a start of its own
@@ -160,9 +170,9 @@ public sealed partial class KernelPool(
     private static bool Matches(PooledSandbox entry, SandboxKernel kernel)
     {
         var (a, b) = (entry.Placeholder.Spec, kernel.Spec);
-        return ReferenceEquals(a, b) || (a.Argv.SequenceEqual(b.Argv, StringComparer.Ordinal) && a.Sandbox.Image == b.Sandbox.Image
+        return entry.Placeholder.Environment.SequenceEqual(kernel.Environment, StringComparer.Ordinal) && (ReferenceEquals(a, b) || (a.Argv.SequenceEqual(b.Argv, StringComparer.Ordinal) && a.Sandbox.Image == b.Sandbox.Image
             && a.Sandbox.Runtime == b.Sandbox.Runtime && a.Sandbox.Transport == b.Sandbox.Transport && a.Sandbox.Envelope == b.Sandbox.Envelope
-            && a.InterruptMode == b.InterruptMode && (a.Sandbox.Entrypoint ?? []).SequenceEqual(b.Sandbox.Entrypoint ?? [], StringComparer.Ordinal));
+            && a.InterruptMode == b.InterruptMode && (a.Sandbox.Entrypoint ?? []).SequenceEqual(b.Sandbox.Entrypoint ?? [], StringComparer.Ordinal)));
     }
 
     private static async Task<bool> AnswersAsync(KernelRun run, CancellationToken cancellationToken)

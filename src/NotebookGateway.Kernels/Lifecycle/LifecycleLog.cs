@@ -10,7 +10,7 @@ internal static partial class LifecycleLog
     public static partial void Initialized(ILogger logger, string owner, string instanceId, string seccompDigest, string socketRoot, string workspaceRoot);
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Information,
-        Message = "Kernel `{KernelId}` ({Spec}) started in container `{ContainerId}`, session `{SessionKey}`, uid {Uid}, in {Milliseconds:0} ms ({Phases} ms)")]
+        Message = "Kernel `{KernelId}` ({Spec}) started in container `{ContainerId}`, session `{SessionKey}`, uid {Uid}, in {Milliseconds:0} ms ({Phases})")]
     public static partial void KernelStarted(ILogger logger, string kernelId, string spec, string containerId, string sessionKey, uint uid, double milliseconds, string phases);
 
     [LoggerMessage(EventId = 402, Level = LogLevel.Information,

@@ -153,7 +153,7 @@ public sealed partial class SandboxKernelManager(
                 deaths.CatchUp(run);
                 var elapsed = timeProvider.GetElapsedTime(begin);
                 metrics.StartSeconds.Record(elapsed.TotalSeconds, new("path", kernel.WarmStart ? "warm" : "cold"), new("kernel_name", spec.Name));
-                LifecycleLog.KernelStarted(logger, kernel.Id, spec.Name, run.ContainerId!, session.Key, session.Uid, elapsed.TotalMilliseconds, kernel.WarmStart ? "warm" : run.StartPhases);
+                LifecycleLog.KernelStarted(logger, kernel.Id, spec.Name, run.ContainerId!, session.Key, session.Uid, elapsed.TotalMilliseconds, kernel.WarmStart ? "warm: a pooled sandbox" : run.StartPhases + " ms");
                 return kernel;
             }
             finally

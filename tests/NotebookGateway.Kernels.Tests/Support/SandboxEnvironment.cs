@@ -205,15 +205,19 @@ public sealed class SandboxEnvironment : IAsyncLifetime
             Filters = new DockerFilters().Label(RunLabel, RunId).Label(SandboxLabels.Owner, owner),
         });
 
-    /// <summary>What an owner left on the host: entries in its socket and workspace roots, and mounts below them.</summary>
-    public IReadOnlyList<string> HostLeftoversOf(string owner)
+    /// <summary>
+    /// What an owner left on the host: entries in its socket and workspace roots, and mounts below them; with
+    /// <paramref name="templates"/> false the workspace templates (a cache the manager removes when it is disposed) are not counted.
+    /// </summary>
+    public IReadOnlyList<string> HostLeftoversOf(string owner, bool templates = true)
     {
         var left = new List<string>();
         foreach (var root in new[] { Path.Combine(SocketRoot, owner), Path.Combine(WorkspaceRoot, owner) })
         {
             if (Directory.Exists(root))
             {
-                left.AddRange(Directory.EnumerateFileSystemEntries(root));
+                left.AddRange(Directory.EnumerateFileSystemEntries(root)
+                    .Where(e => templates || !Path.GetFileName(e).StartsWith(NotebookGateway.Kernels.Workspaces.LoopImageWorkspaceBackend.TemplatePrefix, StringComparison.Ordinal)));
             }
 
             left.AddRange(HostMounts.MountPointsUnder(root).Select(m => "mount " + m));
@@ -223,11 +227,12 @@ public sealed class SandboxEnvironment : IAsyncLifetime
     }
 
     /// <summary>Fails with what is left of <paramref name="owner"/>: containers, files, mounts.</summary>
+    /// <remarks>Workspace templates may remain until the manager is disposed; <see cref="DisposeAsync"/> checks they went then.</remarks>
     public async Task AssertNothingLeftAsync(string owner)
     {
         var containers = await ContainersOfAsync(owner);
         Assert.True(containers.Count == 0, $"containers left: {string.Join(", ", containers.Select(c => c.Id[..12]))}");
-        var host = HostLeftoversOf(owner);
+        var host = HostLeftoversOf(owner, templates: false);
         Assert.True(host.Count == 0, $"host state left: {string.Join(", ", host)}");
     }
 

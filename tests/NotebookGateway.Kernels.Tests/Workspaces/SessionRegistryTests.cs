@@ -94,6 +94,43 @@ public sealed class SessionRegistryTests : IDisposable
         }
 
         Assert.False(HostMounts.IsMountPoint(session.WorkspaceHostPath));
+        // Only the empty file system the workspace was copied from is kept (the manager's root sweep removes it).
+        Assert.Equal([".template-16777216.ext4"], Directory.EnumerateFileSystemEntries(_root.Path).Select(Path.GetFileName));
+        Assert.Empty(SessionRegistry.Sweep(_root.Path));
         Assert.Empty(Directory.EnumerateFileSystemEntries(_root.Path));
+    }
+
+    [Fact]
+    public async Task LoopImage_TwoSessionsFromOneTemplate_EachGetAnEmptyFileSystemOfTheirOwn()
+    {
+        await using var registry = Create(0, new LoopImageWorkspaceBackend());
+        var a = await registry.AcquireAsync("a", false, Envelope, CancellationToken.None);
+        await File.WriteAllTextAsync(Path.Combine(a.WorkspaceHostPath, "only-in-a.txt"), "a");
+        var b = await registry.AcquireAsync("b", false, Envelope, CancellationToken.None);
+        try
+        {
+            Assert.Empty(Directory.EnumerateFileSystemEntries(b.WorkspaceHostPath));
+            Assert.Equal(b.Uid, NoFollow.TryStat(b.WorkspaceHostPath)!.Value.Uid);
+            Assert.Equal(b.Uid, NoFollow.TryStat(b.WorkspaceHostPath)!.Value.Gid);
+            Assert.Equal(0b111_000_000u, NoFollow.TryStat(b.WorkspaceHostPath)!.Value.Permissions);
+            Assert.NotEqual(NoFollow.TryStat(a.WorkspaceHostPath)!.Value.Device, NoFollow.TryStat(b.WorkspaceHostPath)!.Value.Device);
+            // Sparse: the image holds what mkfs wrote (a few hundred KiB), not its 16 MiB.
+            var image = Path.Combine(Path.GetDirectoryName(b.WorkspaceHostPath)!, LoopImageWorkspaceBackend.ImageName);
+            Assert.Equal(16L * 1024 * 1024, new FileInfo(image).Length);
+            Assert.True(AllocatedBytes(image) < 4L * 1024 * 1024, $"{AllocatedBytes(image)} bytes allocated");
+        }
+        finally
+        {
+            await registry.EndAsync("a");
+            await registry.EndAsync("b");
+        }
+    }
+
+    private static long AllocatedBytes(string path)
+    {
+        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%b %B", path]) { RedirectStandardOutput = true })!;
+        var fields = stat.StandardOutput.ReadToEnd().Split(' ');
+        stat.WaitForExit();
+        return long.Parse(fields[0], System.Globalization.CultureInfo.InvariantCulture) * long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
     }
 }
