@@ -12,8 +12,8 @@ namespace NotebookGateway.Bench;
 /// <summary>
 /// Issue 15's numbers: start → kernel_info_reply as a client sees it (POST /api/kernels, the channels websocket, a
 /// kernel_info round trip), per language, warm (a pooled sandbox) and cold (the same request carrying one KERNEL_
-/// variable, which a waiting sandbox cannot take), beside an unsandboxed local ipykernel for Python (the only kernel
-/// installed on the host); then 30 starts at once, warm and cold. The pool is full and idle before each measured start.
+/// variable, which a waiting sandbox cannot take), beside the same kernel started as a local unsandboxed process where
+/// it runs on the host; then 30 starts at once, warm and cold. The pool is full and idle before each measured start.
 /// </summary>
 internal static class WarmStartBenchmark
 {
@@ -54,7 +54,7 @@ internal static class WarmStartBenchmark
                     cold[i] = await client.StartAndDeleteAsync(spec, cold: true);
                 }
 
-                string local = spec == "python3" ? Describe(await LocalIpyKernelStartsAsync(starts)) : "not installed on the host";
+                string local = await LocalStartsAsync(repositoryRoot, spec, starts);
                 rows.Add($"| {spec} | {Describe(warm)} | {Describe(cold)} | {local} |");
                 Console.WriteLine(rows[^1]);
             }
@@ -90,20 +90,35 @@ internal static class WarmStartBenchmark
     private static string Describe(double[] times) =>
         string.Create(CultureInfo.InvariantCulture, $"{Stats.Percentile(times, 50):0} / {Stats.Percentile(times, 90):0} ms");
 
-    private static async Task<double[]> LocalIpyKernelStartsAsync(int starts)
+    /// <summary>
+    /// The same kernel started as a plain local process, when it runs on the host's Python: ipykernel for the Python
+    /// specs, <c>nbgw_kernels</c> from <c>sandbox-images/shared</c> for Bash and the compiled languages (their start
+    /// needs no compiler). R, Node and Octave are not installed on the host.
+    /// </summary>
+    private static async Task<string> LocalStartsAsync(string repositoryRoot, string spec, int starts)
     {
+        using JsonDocument kernelJson = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(repositoryRoot, "kernelspecs", spec, "kernel.json")));
+        string[] argv = kernelJson.RootElement.GetProperty("argv").EnumerateArray().Select(a => a.GetString()!).ToArray();
+        if (argv[0] != "python3" || spec == "octave")
+        {
+            return "not installed on the host";
+        }
+
+        // Everything between the interpreter and "-f {connection_file}": the module and its own arguments.
+        string[] arguments = argv[1..Array.IndexOf(argv, "-f")];
+        string? pythonPath = arguments.Contains("ipykernel_launcher") ? null : Path.Combine(repositoryRoot, "sandbox-images", "shared");
         await using var zmq = new ZmqContext();
         var times = new double[starts];
         for (int i = 0; i < starts; i++)
         {
             long begin = Stopwatch.GetTimestamp();
-            await using LocalIpyKernel kernel = await LocalIpyKernel.StartAsync("ipc");
+            await using LocalIpyKernel kernel = await LocalIpyKernel.StartAsync("ipc", pythonPath is null ? null : arguments, pythonPath);
             await using KernelClient client = await KernelClient.ConnectAsync(kernel.Connection, zmq.Reactor);
             await client.WaitForReadyAsync(Limits.KernelStart);
             times[i] = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
         }
 
-        return times;
+        return Describe(times);
     }
 
     /// <summary>Starts kernels the way a client does and reads the pool's size from /metrics.</summary>

@@ -43,7 +43,11 @@ public sealed partial class LocalIpyKernel : IAsyncDisposable, IKernelSignaler
         }
     }
 
-    public static async Task<LocalIpyKernel> StartAsync(string transport)
+    /// <summary>
+    /// Starts the kernel: ipykernel, or <c>python3 {arguments} -f {connection file}</c> with <paramref name="pythonPath"/>
+    /// as PYTHONPATH (another Python kernel, e.g. one of <c>sandbox-images/shared/nbgw_kernels</c>).
+    /// </summary>
+    public static async Task<LocalIpyKernel> StartAsync(string transport, IReadOnlyList<string>? arguments = null, string? pythonPath = null)
     {
         RequirePython("ipykernel", "python3-ipykernel");
         var directory = new TempDirectory("ipyk");
@@ -54,12 +58,26 @@ public sealed partial class LocalIpyKernel : IAsyncDisposable, IKernelSignaler
         await connection.SaveAsync(file);
         var start = new ProcessStartInfo(Python)
         {
-            ArgumentList = { "-m", "ipykernel_launcher", "-f", file, "--HistoryManager.enabled=True" },
+            ArgumentList = { },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = directory.Path,
         };
+        foreach (string argument in arguments ?? ["-m", "ipykernel_launcher"])
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.ArgumentList.Add("-f");
+        start.ArgumentList.Add(file);
+        if (arguments is null)
+        {
+            start.ArgumentList.Add("--HistoryManager.enabled=True");
+        }
+        if (pythonPath is not null)
+        {
+            start.Environment["PYTHONPATH"] = pythonPath;
+        }
         // Keep the kernel's IPython state out of the real home directory.
         start.Environment["IPYTHONDIR"] = directory.Combine("ipython");
         start.Environment["JUPYTER_RUNTIME_DIR"] = directory.Combine("runtime");
