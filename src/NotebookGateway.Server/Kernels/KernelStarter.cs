@@ -29,7 +29,14 @@ public sealed class KernelStarter(GatewayKernelRegistry kernels, SessionStore se
         timeout.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
         try
         {
-            return (await kernels.StartAsync(request, user, timeout.Token), null);
+            GatewayKernel started = await kernels.StartAsync(request, user, timeout.Token);
+            if (aborted.IsCancellationRequested)
+            {
+                // The client gave up after the last point the start could be cancelled: nobody will learn this kernel's id.
+                await kernels.ShutdownAsync(started, CancellationToken.None);
+                aborted.ThrowIfCancellationRequested();
+            }
+            return (started, null);
         }
         catch (KernelSpecNotFoundException)
         {

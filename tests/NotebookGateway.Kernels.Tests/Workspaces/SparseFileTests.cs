@@ -13,7 +13,6 @@ public sealed class SparseFileTests : IDisposable
     public void Copy_TwoDataExtentsInAHoleyFile_CopiesTheDataAndTheLengthAndLeavesTheHoles()
     {
         var source = Path.Combine(_root.Path, "source");
-        var destination = Path.Combine(_root.Path, "destination");
         using (var file = File.OpenHandle(source, FileMode.CreateNew, FileAccess.Write))
         {
             RandomAccess.SetLength(file, 64L * MiB);
@@ -21,11 +20,7 @@ public sealed class SparseFileTests : IDisposable
             RandomAccess.Write(file, Enumerable.Repeat((byte)'b', 4096).ToArray(), 40L * MiB);
         }
 
-        using (var input = File.OpenHandle(source, FileMode.Open, FileAccess.Read))
-        using (var output = File.OpenHandle(destination, FileMode.CreateNew, FileAccess.Write))
-        {
-            SparseFile.Copy(input, output);
-        }
+        var destination = CopyOf(source);
 
         Assert.Equal(64L * MiB, new FileInfo(destination).Length);
         using var copy = File.OpenHandle(destination, FileMode.Open, FileAccess.Read);
@@ -41,20 +36,24 @@ public sealed class SparseFileTests : IDisposable
     public void Copy_AFileThatIsAllHole_GivesTheLengthAndNoData()
     {
         var source = Path.Combine(_root.Path, "empty-source");
-        var destination = Path.Combine(_root.Path, "empty-destination");
         using (var file = File.OpenHandle(source, FileMode.CreateNew, FileAccess.Write))
         {
             RandomAccess.SetLength(file, 8L * MiB);
         }
 
-        using (var input = File.OpenHandle(source, FileMode.Open, FileAccess.Read))
-        using (var output = File.OpenHandle(destination, FileMode.CreateNew, FileAccess.Write))
-        {
-            SparseFile.Copy(input, output);
-        }
+        var destination = CopyOf(source);
 
         Assert.Equal(8L * MiB, new FileInfo(destination).Length);
         Assert.Equal(new byte[8 * MiB], File.ReadAllBytes(destination));
+    }
+
+    private static string CopyOf(string source)
+    {
+        var destination = source + ".copy";
+        using var input = File.OpenHandle(source, FileMode.Open, FileAccess.Read);
+        using var output = File.OpenHandle(destination, FileMode.CreateNew, FileAccess.Write);
+        SparseFile.Copy(input, output);
+        return destination;
     }
 
     private static byte[] Read(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long offset, int count)
