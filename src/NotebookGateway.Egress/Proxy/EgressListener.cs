@@ -1,23 +1,26 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using NotebookGateway.Egress.Interop;
 using NotebookGateway.Egress.Policies;
 
 namespace NotebookGateway.Egress.Proxy;
 
 /// <summary>
-/// The proxy of one kernel run: accepts on its Unix socket, admits a connection only within the policy's limits
+/// The proxy of one kernel run: accepts on its Unix socket (and on the loopback port it may open inside the run's
+/// container, <see cref="ListenInNamespaceAsync"/>), admits a connection only within the policy's limits
 /// (open connections, connections per minute; the rest get 429 at once without being read), and keeps the run's byte
 /// totals against the caps. Disposing it closes the socket and every connection, and deletes the socket file.
 /// </summary>
 public sealed class EgressListener : IAsyncDisposable
 {
     private readonly EgressProxy _proxy;
-    private readonly Socket _socket;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<long, Task> _connections = new();
     private readonly Lock _rateGate = new();
-    private Task _acceptLoop = Task.CompletedTask;
+    private readonly Lock _socketsGate = new();
+    private readonly List<(Socket Socket, Task AcceptLoop)> _sockets = [];
     private long _nextConnection;
     private int _open;
     private long _bytesUp;
@@ -26,10 +29,9 @@ public sealed class EgressListener : IAsyncDisposable
     private long _tokensAt;
     private int _capReported;
 
-    private EgressListener(EgressProxy proxy, Socket socket, string socketPath, string kernelId, EgressPolicy policy)
+    private EgressListener(EgressProxy proxy, string socketPath, string kernelId, EgressPolicy policy)
     {
         _proxy = proxy;
-        _socket = socket;
         SocketPath = socketPath;
         KernelId = kernelId;
         Policy = policy;
@@ -72,9 +74,54 @@ public sealed class EgressListener : IAsyncDisposable
             throw;
         }
 
-        var listener = new EgressListener(proxy, socket, socketPath, kernelId, policy);
-        listener._acceptLoop = Task.Run(listener.AcceptLoopAsync);
+        var listener = new EgressListener(proxy, socketPath, kernelId, policy);
+        listener.Accept(socket);
         return listener;
+    }
+
+    /// <summary>
+    /// Also listens on <c>127.0.0.1:</c><paramref name="port"/> inside the network namespace at
+    /// <paramref name="namespacePath"/> (the run's container), so that its programs reach the proxy on their own
+    /// loopback with no relay in between.
+    /// </summary>
+    /// <exception cref="IOException">The namespace could not be joined.</exception>
+    /// <returns>The bound address (in that namespace).</returns>
+    /// <exception cref="SocketException">The port could not be bound there.</exception>
+    public async Task<IPEndPoint> ListenInNamespaceAsync(string namespacePath, int port)
+    {
+        var socket = await NetworkNamespace.CreateSocketInAsync(namespacePath, () =>
+        {
+            var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                tcp.Listen(1024);
+                return tcp;
+            }
+            catch
+            {
+                tcp.Dispose();
+                throw;
+            }
+        }).ConfigureAwait(false);
+        Accept(socket);
+        var bound = (IPEndPoint)socket.LocalEndPoint!;
+        EgressLog.ListeningInNamespace(_proxy.Logger, KernelId, Policy.Name, bound.Port, namespacePath);
+        return bound;
+    }
+
+    private void Accept(Socket socket)
+    {
+        lock (_socketsGate)
+        {
+            if (_stop.IsCancellationRequested)
+            {
+                socket.Dispose();
+                throw new ObjectDisposedException(nameof(EgressListener));
+            }
+
+            _sockets.Add((socket, Task.Run(() => AcceptLoopAsync(socket))));
+        }
     }
 
     /// <summary>Adds relayed bytes; false when the direction's cap is now exceeded (the connection is cut).</summary>
@@ -102,9 +149,19 @@ public sealed class EgressListener : IAsyncDisposable
             return;
         }
 
-        await _stop.CancelAsync().ConfigureAwait(false);
-        _socket.Dispose();
-        await _acceptLoop.ConfigureAwait(false);
+        (Socket Socket, Task AcceptLoop)[] sockets;
+        lock (_socketsGate)
+        {
+            _stop.Cancel();
+            sockets = [.. _sockets];
+        }
+
+        foreach (var (socket, _) in sockets)
+        {
+            socket.Dispose();
+        }
+
+        await Task.WhenAll(sockets.Select(s => s.AcceptLoop)).ConfigureAwait(false);
         await Task.WhenAll(_connections.Values).ConfigureAwait(false);
         try
         {
@@ -117,14 +174,14 @@ public sealed class EgressListener : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task AcceptLoopAsync()
+    private async Task AcceptLoopAsync(Socket socket)
     {
         while (!_stop.IsCancellationRequested)
         {
             Socket client;
             try
             {
-                client = await _socket.AcceptAsync(_stop.Token).ConfigureAwait(false);
+                client = await socket.AcceptAsync(_stop.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {

@@ -9,6 +9,9 @@ internal sealed partial class ProxyConnection
     /// <summary>Most bytes moved out of the pipe by one splice call (what goes in is at most a buffer's worth).</summary>
     private const int SpliceChunk = 1024 * 1024;
 
+    /// <summary>Most bytes copied through the gateway while the receiver's socket is full (the async send waits for room).</summary>
+    private const int FallbackPiece = 16 * 1024;
+
     /// <summary>
     /// One direction without copying through the gateway: wait for data (zero-byte read), splice what is there into a
     /// pipe, count it against the cap, splice it on to the other socket. When the receiver is slow (its socket would
@@ -87,7 +90,7 @@ internal sealed partial class ProxyConnection
     }
 
     /// <summary>Sends <paramref name="count"/> bytes waiting in the pipe to <paramref name="to"/>.</summary>
-    private async Task DrainAsync(int pipeRead, Socket to, long count, CancellationToken cancellationToken)
+    private static async Task DrainAsync(int pipeRead, Socket to, long count, CancellationToken cancellationToken)
     {
         while (count > 0)
         {
@@ -98,8 +101,9 @@ internal sealed partial class ProxyConnection
                 continue;
             }
 
-            // The receiver's socket is full: take a piece out of the pipe and let the socket send it when it can.
-            var size = (int)Math.Min(count, listener.Proxy.Options.BufferBytes);
+            // The receiver's socket is full: take a small piece out of the pipe and let the socket send it when it can
+            // (that waits for room without blocking a thread); the rest is spliced again once there is room.
+            var size = (int)Math.Min(count, FallbackPiece);
             var buffer = ArrayPool<byte>.Shared.Rent(size);
             try
             {

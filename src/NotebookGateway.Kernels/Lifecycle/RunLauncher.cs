@@ -66,6 +66,11 @@ public sealed class RunLauncher(
             await docker.Containers.StartAsync(created.Id, token).ConfigureAwait(false);
             run.Counted = true;
             metrics.RunStarted();
+            if (run.Egress is { } proxy)
+            {
+                await ListenInContainerAsync(proxy, created.Id, token).ConfigureAwait(false);
+            }
+
             phases.End(); // start
 
             run.SocketSet = await sockets.WaitForSocketsAsync(connection, timeProvider, run.Exited.Task, token).ConfigureAwait(false);
@@ -113,6 +118,33 @@ public sealed class RunLauncher(
             }
 
             throw error;
+        }
+    }
+
+    /// <summary>
+    /// The proxy's port on the container's own loopback. Engines name no namespace path for a container without
+    /// networking, so it is its first process's; the container must still run that process afterwards (a pid that
+    /// died and was reused in between could name another namespace: the gateway's own is refused outright).
+    /// </summary>
+    private async Task ListenInContainerAsync(EgressListener proxy, string containerId, CancellationToken cancellationToken)
+    {
+        var before = await docker.Containers.InspectAsync(containerId, cancellationToken).ConfigureAwait(false);
+        if (before.NetworkSettings?.SandboxKey is { Length: > 0 } key)
+        {
+            await proxy.ListenInNamespaceAsync(key, EgressRelay.Port).ConfigureAwait(false);
+            return;
+        }
+
+        if (before.State is not { Running: true, Pid: > 0 } state)
+        {
+            throw new ContainerExitedException($"container {containerId} is not running");
+        }
+
+        await proxy.ListenInNamespaceAsync($"/proc/{state.Pid}/ns/net", EgressRelay.Port).ConfigureAwait(false);
+        var after = await docker.Containers.InspectAsync(containerId, cancellationToken).ConfigureAwait(false);
+        if (after.State is not { Running: true } still || still.Pid != state.Pid || still.StartedAt != state.StartedAt)
+        {
+            throw new ContainerExitedException($"container {containerId} stopped while the egress port was opened");
         }
     }
 

@@ -6,17 +6,17 @@ namespace NotebookGateway.Kernels.Sandbox;
 /// <summary>
 /// How a kernel with a network policy reaches the gateway's egress proxy without any interface but <c>lo</c>: the
 /// proxy's Unix socket is bind-mounted read-only at <see cref="SocketPath"/> (the sandbox can connect to it but not
-/// replace it), and a socat from the base image, started in a session of its own before the kernel, listens on
-/// <c>127.0.0.1:</c><see cref="Port"/> and joins each connection to that socket. <c>HTTP_PROXY</c>/<c>HTTPS_PROXY</c>
-/// point there, so pip, curl, urllib, R and npm use it unchanged. Built from programs every image has (sh, setsid,
-/// socat), so no image changes.
+/// replace it), and the gateway itself listens on <c>127.0.0.1:</c><see cref="Port"/> inside the container's network
+/// namespace (a socket made there with setns as soon as the container runs, before the kernel is connected), so a
+/// connection there reaches the proxy with no relay in between. <c>HTTP_PROXY</c>/<c>HTTPS_PROXY</c> point there, so
+/// pip, curl, urllib, R and npm use it unchanged.
 /// </summary>
 public static class EgressRelay
 {
     /// <summary>The proxy's socket inside the sandbox.</summary>
     public const string SocketPath = "/kernel/egress.sock";
 
-    /// <summary>The loopback port of the in-sandbox relay (squid's customary port; the container's own namespace).</summary>
+    /// <summary>The proxy's loopback port inside the sandbox (squid's customary port, in the container's own namespace).</summary>
     public const int Port = 3128;
 
     /// <summary>Variables the gateway sets for a kernel with a policy; a client's or spec's value of these is replaced.</summary>
@@ -27,13 +27,6 @@ public static class EgressRelay
     };
 
     public static string ProxyUrl { get; } = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{Port}");
-
-    // The relay lives in its own session, so the kernel's interrupt signal (to its process group) never reaches it.
-    private static readonly string Script = string.Create(CultureInfo.InvariantCulture,
-        $"setsid socat -lp nbgw-egress -b 262144 TCP4-LISTEN:{Port},bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:{SocketPath} </dev/null & exec \"$@\"");
-
-    /// <summary><c>sh -c '…relay… &amp; exec "$@"' nbgw-egress-relay</c>: put before the kernel's argv.</summary>
-    public static IReadOnlyList<string> CommandPrefix { get; } = ["/bin/sh", "-c", Script, "nbgw-egress-relay"];
 
     /// <summary>The kernel's proxy variables and the policy it runs under (so a user can see why a host is refused).</summary>
     public static IReadOnlyList<string> Environment(EgressPolicy policy, string noProxy)

@@ -49,8 +49,8 @@ public sealed record SandboxContainerRequest
     public string EgressNoProxy { get; init; } = "";
 
     /// <summary>
-    /// The spec's argv for the sandbox's connection file, behind the loopback relay for tcp-only kernels, behind the
-    /// egress relay for kernels with a network policy, and first of all behind the logging seccomp filter (not under
+    /// The spec's argv for the sandbox's connection file, behind the loopback relay for tcp-only kernels, and first of
+    /// all behind the logging seccomp filter (not under
     /// gVisor: its syscalls never reach the host's audit log). Inet sockets are logged only for kernels that use none
     /// themselves (no relay to loopback ports, no egress path).
     /// </summary>
@@ -59,7 +59,6 @@ public sealed record SandboxContainerRequest
         var argv = Spec.ArgvFor(SandboxPaths.ConnectionFile);
         bool tcpLoopback = Spec.Sandbox.Transport == Specs.KernelTransport.TcpLoopback;
         argv = tcpLoopback ? [.. LoopbackRelay.CommandPrefix(Connection), .. argv] : argv;
-        argv = NetworkPolicy is null ? argv : [.. EgressRelay.CommandPrefix, .. argv];
         return SyscallSignals is null || Spec.Sandbox.IsGVisor
             ? argv
             : [.. SyscallSignals.CommandPrefix(logNetworkSockets: !tcpLoopback && NetworkPolicy is null), .. argv];

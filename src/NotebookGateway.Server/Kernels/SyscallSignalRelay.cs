@@ -74,10 +74,10 @@ public sealed partial class SyscallSignalRelay(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3701, Level = LogLevel.Information, Message = "Watching the audit log for denied syscalls of kernels: {Syscalls}, and inet sockets")]
+        [LoggerMessage(EventId = 3721, Level = LogLevel.Information, Message = "Watching the audit log for denied syscalls of kernels: {Syscalls}, and inet sockets")]
         public static partial void Listening(ILogger logger, IReadOnlyCollection<string> syscalls);
 
-        [LoggerMessage(EventId = 3702, Level = LogLevel.Error, Message = "Syscall signals are unavailable: {Reason} (the gateway must run as root on a kernel with audit support)")]
+        [LoggerMessage(EventId = 3722, Level = LogLevel.Error, Message = "Syscall signals are unavailable: {Reason} (the gateway must run as root on a kernel with audit support)")]
         public static partial void Unavailable(ILogger logger, string reason);
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -157,6 +158,53 @@ public sealed class EgressProxyTests : IAsyncLifetime
         Assert.False(File.Exists(listener.SocketPath));
         Assert.Equal("", await ReadToEndAsync(client));
         Assert.Equal(0, listener.OpenConnections);
+    }
+
+    [Fact]
+    public async Task ListenInNamespace_AcceptsOnThatNamespacesLoopback_WithTheSameAdmission_AndDisposeClosesThePort()
+    {
+        var listener = Listen(configure: null, perMinute: 1);
+        using var holder = await NamespaceHolder.StartAsync();
+        var endpoint = await listener.ListenInNamespaceAsync(holder.NamespacePath, port: 0);
+        Assert.Equal(IPAddress.Loopback, endpoint.Address);
+        string[] curl = ["curl", "-sS", "--max-time", "20", "-x", $"http://127.0.0.1:{endpoint.Port}", $"http://127.0.0.1:{_server.HttpPort}/hello"];
+
+        // A client in that namespace (where the test server does not exist) gets the answer through the proxy.
+        var (exit, output) = await holder.RunInsideAsync(curl);
+        Assert.Equal((0, $"{_server.Token} host=127.0.0.1:{_server.HttpPort}"), (exit, output));
+
+        // One connection per minute over both sockets together: the Unix socket's next one is refused.
+        using (var refused = await ConnectAsync(listener))
+        {
+            Assert.StartsWith("HTTP/1.1 429", await ReadToEndAsync(refused), StringComparison.Ordinal);
+        }
+
+        await listener.DisposeAsync().AsTask().WaitAsync(TestTimeouts.Short);
+        (exit, output) = await holder.RunInsideAsync(curl);
+        Assert.Equal(7, exit); // curl: could not connect
+        Assert.Contains("Failed to connect", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ListenInNamespace_TheGatewaysOwn_IsRefused()
+    {
+        var listener = Listen();
+
+        var refused = await Assert.ThrowsAsync<IOException>(() => listener.ListenInNamespaceAsync($"/proc/{Environment.ProcessId}/ns/net", port: 0));
+
+        Assert.Contains("the gateway's own network namespace", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ListenInNamespace_OfAFileThatIsNoNetworkNamespace_FailsWithTheReason()
+    {
+        var listener = Listen();
+        var file = Path.Combine(_directory, "not-a-namespace");
+        await File.WriteAllTextAsync(file, "");
+
+        var failed = await Assert.ThrowsAsync<IOException>(() => listener.ListenInNamespaceAsync(file, port: 0));
+
+        Assert.Contains("joining the network namespace", failed.Message, StringComparison.Ordinal);
     }
 
     private EgressListener Listen(Action<EgressOptions>? configure = null, int? perMinute = null)

@@ -15,6 +15,7 @@ namespace NotebookGateway.Kernels.Tests.Sandbox;
 public sealed partial class EgressTests(SandboxEnvironment env) : IAsyncLifetime
 {
     private readonly List<EgressRecord> _records = [];
+    private readonly List<Func<bool>> _waiters = [];
     private readonly List<SandboxKernelManager> _managers = [];
     private EgressTestServer _server = null!;
 
@@ -50,6 +51,13 @@ public sealed partial class EgressTests(SandboxEnvironment env) : IAsyncLifetime
                 return p.stdout + p.stderr
             r['curl_http'] = curl('http://127.0.0.1:{{H}}/hello')
             r['curl_https'] = curl('-k', 'https://127.0.0.1:{{S}}/hello')
+            import socket
+            taken = socket.socket()
+            try:
+                taken.bind(('127.0.0.1', 3128)); r['bind_3128'] = 0
+            except OSError as e:
+                r['bind_3128'] = e.errno
+            r['commands'] = [open(f'/proc/{p}/comm').read().strip() for p in os.listdir('/proc') if p.isdigit()]
             print(json.dumps(r))
             """);
 
@@ -63,7 +71,12 @@ public sealed partial class EgressTests(SandboxEnvironment env) : IAsyncLifetime
         Assert.Equal("test", environment.GetProperty("NBGW_NETWORK_POLICY").GetString());
         Assert.Equal($"127.0.0.1:{H},127.0.0.1:{S}", environment.GetProperty("NBGW_EGRESS_ALLOW").GetString());
 
-        var allowed = Records(kernel.Id).Where(x => x.Decision == EgressRecord.Allowed).ToList();
+        // The gateway itself listens on the sandbox's 127.0.0.1:3128 (no relay process): the kernel cannot take the port.
+        Assert.Equal(98, r.GetProperty("bind_3128").GetInt32()); // EADDRINUSE
+        Assert.DoesNotContain("socat", r.GetProperty("commands").EnumerateArray().Select(c => c.GetString()));
+
+        var allowed = (await RecordsWhenAsync(kernel.Id, l => l.Count(x => x.Decision == EgressRecord.Allowed) >= 4, "four allowed connections"))
+            .Where(x => x.Decision == EgressRecord.Allowed).ToList();
         Assert.Equal(2, allowed.Count(x => x.Method == "GET" && x.Destination == $"127.0.0.1:{H}" && x.Address == "127.0.0.1" && x.BytesDown > 0));
         Assert.Equal(2, allowed.Count(x => x.Method == "CONNECT" && x.Destination == $"127.0.0.1:{S}" && x.BytesUp > 0 && x.BytesDown > 0));
         Assert.DoesNotContain(Records(kernel.Id), x => x.Decision == EgressRecord.Denied);
@@ -105,7 +118,7 @@ public sealed partial class EgressTests(SandboxEnvironment env) : IAsyncLifetime
         Assert.Equal([_server.Wheel.FileName], r.GetProperty("files").EnumerateArray().Select(f => f.GetString()));
         Assert.True(r.GetProperty("install").GetInt32() == 0, r.GetProperty("install_err").GetString());
         Assert.Equal(_server.Wheel.Token, r.GetProperty("value").GetString());
-        Assert.Contains(Records(kernel.Id), x => x.Decision == EgressRecord.Allowed && x.Destination == $"127.0.0.1:{H}" && x.BytesDown >= _server.Wheel.Bytes.Length);
+        await RecordsWhenAsync(kernel.Id, l => l.Any(x => x.Decision == EgressRecord.Allowed && x.Destination == $"127.0.0.1:{H}" && x.BytesDown >= _server.Wheel.Bytes.Length), "the wheel's download");
     }
 
     [Fact]
@@ -177,7 +190,9 @@ public sealed partial class EgressTests(SandboxEnvironment env) : IAsyncLifetime
         Assert.StartsWith("HTTP/1.1 403", r.GetProperty("connect_dns").GetString(), StringComparison.Ordinal);
 
         Assert.Equal(requestsBefore, _server.Requests); // nothing refused ever reached a server
-        var denied = Records(kernel.Id).Where(x => x.Decision == EgressRecord.Denied).Select(x => x.Destination).ToList();
+        string[] refusedDestinations = [$"127.0.0.1:{S}", "169.254.169.254:80", "example.com:80", "8.8.8.8:53"];
+        var denied = (await RecordsWhenAsync(kernel.Id, l => refusedDestinations.All(d => l.Any(x => x.Decision == EgressRecord.Denied && x.Destination == d)), "the four refusals"))
+            .Where(x => x.Decision == EgressRecord.Denied).Select(x => x.Destination).ToList();
         Assert.Contains($"127.0.0.1:{S}", denied);
         Assert.Contains("169.254.169.254:80", denied);
         Assert.Contains("example.com:80", denied);
@@ -209,7 +224,7 @@ public sealed partial class EgressTests(SandboxEnvironment env) : IAsyncLifetime
         Assert.Equal(403, refused[0].GetInt32());
         Assert.Contains("resolves only to addresses that are not public", refused[1].GetString(), StringComparison.Ordinal);
         Assert.Equal($"{_server.Token} host=localhost:{S}", r.GetProperty("name_and_address").GetString());
-        Assert.Contains(Records(kernel.Id), x => x.Decision == EgressRecord.Allowed && x.Destination == $"localhost:{S}" && x.Address == "127.0.0.1");
+        await RecordsWhenAsync(kernel.Id, l => l.Any(x => x.Decision == EgressRecord.Allowed && x.Destination == $"localhost:{S}" && x.Address == "127.0.0.1"), "the allowed tunnel to localhost");
     }
 
     [Fact]
@@ -237,7 +252,7 @@ public sealed partial class EgressTests(SandboxEnvironment env) : IAsyncLifetime
         var after = r.GetProperty("after");
         Assert.Equal(403, after[0].GetInt32());
         Assert.Contains("byte cap", after[1].GetString(), StringComparison.Ordinal);
-        var cut = Assert.Single(Records(kernel.Id), x => x.CapExceeded);
+        var cut = Assert.Single(await RecordsWhenAsync(kernel.Id, l => l.Any(x => x.CapExceeded), "the cut download"), x => x.CapExceeded);
         Assert.Equal(EgressRecord.Allowed, cut.Decision);
         Assert.InRange(cut.BytesDown, 1, Cap);
         Assert.Contains("byte cap", cut.Reason, StringComparison.Ordinal);
@@ -251,6 +266,35 @@ public sealed partial class EgressTests(SandboxEnvironment env) : IAsyncLifetime
         {
             return _records.Where(r => r.KernelId == kernelId).ToList();
         }
+    }
+
+    /// <summary>
+    /// The kernel's records once <paramref name="done"/> holds for them: an allowed connection is recorded when the
+    /// proxy sees it end, which can be just after the client in the sandbox is through with it.
+    /// </summary>
+    private async Task<IReadOnlyList<EgressRecord>> RecordsWhenAsync(string kernelId, Func<IReadOnlyList<EgressRecord>, bool> done, string what)
+    {
+        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_records)
+        {
+            if (done(Records(kernelId)))
+            {
+                return Records(kernelId);
+            }
+
+            _waiters.Add(() => done(Records(kernelId)) && signal.TrySetResult());
+        }
+
+        try
+        {
+            await signal.Task.WaitAsync(TestTimeouts.Long);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"The proxy never recorded {what}; it recorded: {string.Join("; ", Records(kernelId).Select(r => $"{r.Decision} {r.Method} {r.Destination}"))}", ex);
+        }
+
+        return Records(kernelId);
     }
 
     /// <summary>A manager with an egress proxy whose one policy, <c>test</c>, is <paramref name="policy"/>, and a kernel under it.</summary>
@@ -273,6 +317,7 @@ public sealed partial class EgressTests(SandboxEnvironment env) : IAsyncLifetime
             lock (_records)
             {
                 _records.Add(record);
+                _waiters.RemoveAll(met => met());
             }
         };
         var manager = await env.CreateManagerAsync("egress-" + name, egress: proxy);
