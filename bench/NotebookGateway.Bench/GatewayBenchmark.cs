@@ -380,6 +380,17 @@ internal sealed class KernelRest : IDisposable
         }
     }
 
+    /// <summary><c>POST /api/kernels/{id}/restart</c>: done when the kernel answers again.</summary>
+    public async Task RestartKernelAsync(string id)
+    {
+        using var timeout = new CancellationTokenSource(Limits.KernelStart);
+        using HttpResponseMessage response = await _http.PostAsync(new Uri(_base, $"api/kernels/{Uri.EscapeDataString(id)}/restart"), null, timeout.Token);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"POST /api/kernels/{id}/restart answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(timeout.Token)}");
+        }
+    }
+
     public Task<string> GetStringAsync(string relative) => _http.GetStringAsync(new Uri(_base, relative));
 
     public void Dispose() => _http.Dispose();
@@ -718,6 +729,9 @@ internal sealed partial class BenchServer : IAsyncDisposable
 
     /// <summary>The server's process id (for its resident memory).</summary>
     public int ProcessId => _process.Id;
+
+    /// <summary>The server's own temp directory (config, socket and workspace roots).</summary>
+    public string Root => _root.Path;
 
     public Uri BaseUri { get; private set; }
 
