@@ -11,7 +11,7 @@ namespace NotebookGateway.Egress.Proxy;
 /// The proxy of one kernel run: accepts on its Unix socket (and on the loopback port it may open inside the run's
 /// container, <see cref="ListenInNamespaceAsync"/>), admits a connection only within the policy's limits
 /// (open connections, connections per minute; the rest get 429 at once without being read), and keeps the run's byte
-/// totals against the caps. Disposing it closes the socket and every connection, and deletes the socket file.
+/// totals against the caps. Disposing it closes its sockets and every connection, and deletes the socket file.
 /// </summary>
 public sealed class EgressListener : IAsyncDisposable
 {
@@ -84,8 +84,8 @@ public sealed class EgressListener : IAsyncDisposable
     /// <paramref name="namespacePath"/> (the run's container), so that its programs reach the proxy on their own
     /// loopback with no relay in between.
     /// </summary>
-    /// <exception cref="IOException">The namespace could not be joined.</exception>
     /// <returns>The bound address (in that namespace).</returns>
+    /// <exception cref="IOException">The namespace could not be joined.</exception>
     /// <exception cref="SocketException">The port could not be bound there.</exception>
     public async Task<IPEndPoint> ListenInNamespaceAsync(string namespacePath, int port)
     {
