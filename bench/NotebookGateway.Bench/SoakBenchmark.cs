@@ -234,7 +234,7 @@ internal static class SoakBenchmark
         return leaks;
     }
 
-    private sealed record Sample(double Seconds, int Fds, int Threads, long RssKiB, long HeapKiB, int Kernels, long Executes)
+    private sealed record Sample(double Seconds, int Fds, int Threads, long RssKiB, long RssFileKiB, long HeapKiB, int Kernels, long Executes)
     {
         public static async Task<Sample> TakeAsync(BenchServer server, KernelRest admin, Stopwatch clock, int kernels, long executes)
         {
@@ -244,11 +244,11 @@ internal static class SoakBenchmark
             double heap = (await admin.GetStringAsync("metrics")).Split('\n')
                 .Where(l => l.StartsWith("dotnet_gc_last_collection_heap_size_bytes{", StringComparison.Ordinal))
                 .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
-            return new Sample(clock.Elapsed.TotalSeconds, Directory.GetFiles($"/proc/{server.ProcessId}/fd").Length, (int)Field("Threads:"), Field("VmRSS:"), (long)(heap / 1024), kernels, executes);
+            return new Sample(clock.Elapsed.TotalSeconds, Directory.GetFiles($"/proc/{server.ProcessId}/fd").Length, (int)Field("Threads:"), Field("VmRSS:"), Field("RssFile:"), (long)(heap / 1024), kernels, executes);
         }
 
         public override string ToString() =>
-            $"t={Seconds,6:0} s  kernels held {Kernels,3}  executes {Executes,6}  fds {Fds,4}  threads {Threads,3}  RSS {RssKiB / 1024.0,6:0.0} MiB  managed heap {HeapKiB / 1024.0,6:0.0} MiB";
+            $"t={Seconds,6:0} s  kernels held {Kernels,3}  executes {Executes,6}  fds {Fds,4}  threads {Threads,3}  RSS {RssKiB / 1024.0,6:0.0} MiB (files {RssFileKiB / 1024.0,5:0.0})  managed heap {HeapKiB / 1024.0,6:0.0} MiB";
     }
 
     /// <summary>One user: up to <see cref="HeldPerUser"/> kernels with a websocket each, and a seeded choice of what to do next.</summary>
