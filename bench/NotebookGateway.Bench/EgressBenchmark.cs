@@ -29,6 +29,7 @@ internal static class EgressBenchmark
     {
         await using var server = await EgressTestServer.StartAsync();
         using var holder = StartHolder(out int holderPort);
+        using var killHolder = new KillOnDispose(holder); // also when the benchmark fails midway
         var egress = new EgressOptions
         {
             NoProxy = "",
@@ -153,7 +154,6 @@ internal static class EgressBenchmark
             socket.Dispose();
         }
         await manager.ShutdownKernelAsync(kernel.Id);
-        holder.Kill();
         return 0;
     }
 
@@ -176,6 +176,21 @@ internal static class EgressBenchmark
     }
 
     /// <summary>A server in another process that accepts connections and holds them (so its memory is not the gateway's).</summary>
+    private sealed class KillOnDispose(Process process) : IDisposable
+    {
+        public void Dispose()
+        {
+            try
+            {
+                process.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+        }
+    }
+
     private static Process StartHolder(out int port)
     {
         var process = Process.Start(new ProcessStartInfo("/usr/bin/python3", ["-c", """
