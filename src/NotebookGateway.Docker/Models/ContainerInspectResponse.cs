@@ -29,14 +29,6 @@ public sealed record ContainerInspectResponse
     public HostConfig? HostConfig { get; init; }
 
     public IReadOnlyList<MountPoint>? Mounts { get; init; }
-
-    public ContainerNetworkSettings? NetworkSettings { get; init; }
-}
-
-public sealed record ContainerNetworkSettings
-{
-    /// <summary>The engine's path to the container's network namespace (even with network mode <c>none</c>).</summary>
-    public string? SandboxKey { get; init; }
 }
 
 public sealed record ContainerState

@@ -122,19 +122,13 @@ public sealed class RunLauncher(
     }
 
     /// <summary>
-    /// The proxy's port on the container's own loopback. Engines name no namespace path for a container without
-    /// networking, so it is its first process's; the container must still run that process afterwards (a pid that
-    /// died and was reused in between could name another namespace: the gateway's own is refused outright).
+    /// The proxy's port on the container's own loopback. The engine names no namespace path for a container with
+    /// networking disabled, so it is its first process's; the container must still run that process afterwards (a pid
+    /// that died and was reused in between could name another namespace: the gateway's own is refused outright).
     /// </summary>
     private async Task ListenInContainerAsync(EgressListener proxy, string containerId, CancellationToken cancellationToken)
     {
         var before = await docker.Containers.InspectAsync(containerId, cancellationToken).ConfigureAwait(false);
-        if (before.NetworkSettings?.SandboxKey is { Length: > 0 } key)
-        {
-            await proxy.ListenInNamespaceAsync(key, EgressRelay.Port).ConfigureAwait(false);
-            return;
-        }
-
         if (before.State is not { Running: true, Pid: > 0 } state)
         {
             throw new ContainerExitedException($"container {containerId} is not running");
