@@ -14,6 +14,7 @@ using NotebookGateway.Zmq;
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll monitoring [--runs 300] [--loops 5] [--samples 50]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll egress [--downloads 5] [--requests 300] [--tunnels 1000]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll soak [--minutes 30] [--warmup-seconds 60] [--users 20] [--seed 1] [--sample-seconds 30] [--owner nbgw-bench-soak]
+// dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll readopt [--counts 1,50,200]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll users [--kernels 100] [--users 10] [--concurrent-users 20] [--concurrent-runs 100] [--idle-timeout 30]
 string mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 int runs = ReadOption("--runs", 1000);
@@ -66,6 +67,12 @@ if (mode is "soak")
     int owner = Array.IndexOf(args, "--owner");
     return await NotebookGateway.Bench.SoakBenchmark.RunAsync(Environment.CurrentDirectory, ReadOption("--minutes", 30), ReadOption("--warmup-seconds", 60), ReadOption("--users", 20), ReadOption("--seed", 1),
         ReadOption("--sample-seconds", 30), owner >= 0 && owner + 1 < args.Length ? args[owner + 1] : "nbgw-bench-soak");
+}
+if (mode is "readopt")
+{
+    int counts = Array.IndexOf(args, "--counts");
+    string list = counts >= 0 && counts + 1 < args.Length ? args[counts + 1] : "1,50,200";
+    return await NotebookGateway.Bench.ReadoptBenchmark.RunAsync(list.Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList());
 }
 if (mode is "users")
 {

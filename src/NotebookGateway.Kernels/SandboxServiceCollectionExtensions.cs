@@ -10,6 +10,7 @@ using NotebookGateway.Kernels.Options;
 using NotebookGateway.Kernels.Sandbox;
 using NotebookGateway.Kernels.Security;
 using NotebookGateway.Kernels.Specs;
+using NotebookGateway.Kernels.State;
 using NotebookGateway.Kernels.Workspaces;
 using NotebookGateway.Zmq;
 
@@ -78,6 +79,8 @@ public static class SandboxServiceCollectionExtensions
         services.TryAddSingleton<SelfTestRunner>();
         services.TryAddSingleton<SessionRegistry>();
         services.TryAddSingleton<KernelPool>();
+        services.TryAddSingleton<KernelStateStore>();
+        services.TryAddSingleton<KernelReconciler>();
         services.TryAddSingleton<SandboxKernelManager>();
         return services;
     }

@@ -20,6 +20,9 @@ namespace NotebookGateway.Testing;
 /// </summary>
 public sealed partial class GatewayProcess : IAsyncDisposable
 {
+    private IReadOnlyDictionary<string, string> _settings = new Dictionary<string, string>();
+    private GatewayProcess? _successor;
+
     private const int MaxKeptLines = 20_000;
     private const int PortAttempts = 3;
 
@@ -103,15 +106,18 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
     }
 
-    private static GatewayProcess Launch(IReadOnlyDictionary<string, string> settings)
+    private static GatewayProcess Launch(IReadOnlyDictionary<string, string> settings, GatewayProcess? predecessor = null)
     {
         int instance = Interlocked.Increment(ref s_instances);
-        string owner = $"st-{s_runId}-{instance}";
-        var root = new TempDirectory($"nbgw-st-{s_runId}-{instance}");
+        string owner = predecessor?.Owner ?? $"st-{s_runId}-{instance}";
+        var root = predecessor?._root ?? new TempDirectory($"nbgw-st-{s_runId}-{instance}");
         string config = root.Combine("gateway.json");
-        File.Copy(RepositoryPaths.GatewayJson, config);
-        string token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        int port = FreePort();
+        if (predecessor is null)
+        {
+            File.Copy(RepositoryPaths.GatewayJson, config);
+        }
+        string token = predecessor?.Token ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        int port = predecessor?.Port ?? FreePort();
 
         var start = new ProcessStartInfo("dotnet")
         {
@@ -135,6 +141,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             [GatewaySettings.SandboxOwner] = owner,
             [GatewaySettings.SandboxSocketRoot] = root.Combine("sockets"),
             [GatewaySettings.SandboxWorkspaceRoot] = root.Combine("workspaces"),
+            [GatewaySettings.SandboxStateRoot] = root.Combine("state"),
             // A collection's tests all act as one user, far faster than any person: the per-user rates of gateway.json
             // would refuse them at random depending on test order. Rate-limit tests set per-user limits of their own.
             ["RateLimits:KernelStartsPerMinute"] = "0",
@@ -156,7 +163,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         start.Environment["DOTNET_NOLOGO"] = "1";
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var gateway = new GatewayProcess(process, root, token, owner, port);
+        var gateway = new GatewayProcess(process, root, token, owner, port) { _settings = settings };
         process.OutputDataReceived += (_, e) => gateway.OnLine(e.Data, "out");
         process.ErrorDataReceived += (_, e) => gateway.OnLine(e.Data, "err");
         gateway.Record($"[harness] starting gateway: owner {owner}, port {port}, config {config}, " +
@@ -202,6 +209,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         if (_exit is not null)
         {
             return _exit;
+        }
+        if (_successor is not null)
+        {
+            throw new InvalidOperationException("This gateway was restarted: stop its successor.");
         }
 
         bool wasRunning = !_process.HasExited;
@@ -257,6 +268,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_successor is not null)
+        {
+            return; // the successor owns the directory and the kernels now
+        }
         try
         {
             await StopAsync();
@@ -325,6 +340,11 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         return builder.Uri;
     }
 
+    /// <summary>From the process start to its "listening" line (kernels taken back after a restart are in it).</summary>
+    public TimeSpan StartupDuration { get; private set; }
+
+    private readonly Stopwatch _sinceLaunch = Stopwatch.StartNew();
+
     private void OnLine(string? line, string stream)
     {
         if (line is null)
@@ -333,9 +353,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
         Record($"[{stream}] {line}");
         Match match = ListeningLine().Match(line);
-        if (match.Success)
+        if (match.Success && _listening.TrySetResult(new Uri(match.Groups["url"].Value)))
         {
-            _listening.TrySetResult(new Uri(match.Groups["url"].Value));
+            StartupDuration = _sinceLaunch.Elapsed;
         }
     }
 

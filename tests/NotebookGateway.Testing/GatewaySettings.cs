@@ -25,6 +25,8 @@ public static class GatewaySettings
     public const string SandboxSocketRoot = "Sandbox:SocketRoot";
     public const string SandboxWorkspaceRoot = "Sandbox:WorkspaceRoot";
 
+    public const string SandboxStateRoot = "Sandbox:StateRoot";
+
     /// <summary>Configuration key → environment variable (<c>Gateway:Cors:AllowOrigin</c> → <c>NBGW_Gateway__Cors__AllowOrigin</c>).</summary>
     public static string EnvironmentVariable(string key) => "NBGW_" + key.Replace(":", "__", StringComparison.Ordinal);
 }

@@ -10,6 +10,8 @@ public static partial class TestLibC
 {
     public const int SIGTERM = 15;
 
+    public const int SIGKILL = 9;
+
     public static void Kill(int pid, int signal)
     {
         if (KillNative(pid, signal) != 0)

@@ -136,6 +136,29 @@ public sealed partial class KernelPool(
     }
 
     /// <summary>Forgets the waiting sandboxes (the manager tears down every run and session itself when it stops).</summary>
+    /// <summary>Removes every waiting sandbox with its session and workspace (a stop that keeps the kernels: these are not theirs).</summary>
+    internal async Task RetireAllAsync()
+    {
+        var waiting = new List<PooledSandbox>();
+        lock (_pools)
+        {
+            foreach (var pool in _pools.Values)
+            {
+                while (pool.Ready.TryDequeue(out var entry))
+                {
+                    waiting.Add(entry);
+                }
+
+                pool.ReservedMiB = 0;
+            }
+        }
+
+        foreach (var entry in waiting)
+        {
+            await RetireAsync(entry, "the gateway is stopping").ConfigureAwait(false);
+        }
+    }
+
     internal void Clear()
     {
         lock (_pools)
@@ -297,7 +320,7 @@ public sealed partial class KernelPool(
         try
         {
             using var operation = operations.Begin(stopping, out var token);
-            session = await sessions.AcquireAsync(SessionPrefix + id, isImplicit: true, spec.Sandbox.Envelope, token).ConfigureAwait(false);
+            session = await sessions.AcquireAsync(SessionPrefix + id, isImplicit: true, spec.Sandbox.Envelope, token, durable: false).ConfigureAwait(false);
             placeholder.Session = session;
             run = await launcher.LaunchAsync(placeholder, token).ConfigureAwait(false);
             placeholder.Run = run;

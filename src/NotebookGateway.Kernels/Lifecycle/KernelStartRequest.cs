@@ -26,6 +26,9 @@ public sealed partial record KernelStartRequest
     /// </summary>
     public string? NetworkPolicy { get; init; }
 
+    /// <summary>What the host keeps with the kernel in the state directory (see <see cref="SandboxKernel.Annotations"/>).</summary>
+    public IReadOnlyDictionary<string, string>? Annotations { get; init; }
+
     /// <summary>Checks the ids; returns the kernel's id (a new uuid when none was asked for).</summary>
     /// <exception cref="ArgumentException">The kernel id or the session id is malformed.</exception>
     internal string Validate()

@@ -53,4 +53,17 @@ internal static partial class LifecycleLog
     [LoggerMessage(EventId = 414, Level = LogLevel.Warning,
         Message = "fs.protected_symlinks is 0 on this host; the gateway does not rely on it (it never follows sandbox paths), but enabling it is recommended")]
     public static partial void ProtectedSymlinksOff(ILogger logger);
+
+    [LoggerMessage(EventId = 440, Level = LogLevel.Warning, Message = "Kernel `{KernelId}` not taken back: {Reason}")]
+    public static partial void NotReadopted(ILogger logger, string kernelId, string reason);
+
+    [LoggerMessage(EventId = 441, Level = LogLevel.Information,
+        Message = "Re-adoption: {Running} kernel(s) taken back running, {Dead} dead (reason kept), {Dropped} dropped, in {Milliseconds:0} ms")]
+    public static partial void Readopted(ILogger logger, int running, int dead, int dropped, double milliseconds);
+
+    [LoggerMessage(EventId = 442, Level = LogLevel.Error, Message = "Kernel `{KernelId}`: its state could not be recorded: {Error}")]
+    public static partial void StateNotRecorded(ILogger logger, string kernelId, string error);
+
+    [LoggerMessage(EventId = 443, Level = LogLevel.Information, Message = "Sandbox manager of owner `{Owner}` stopped; {Kernels} kernel(s) left running for the next start")]
+    public static partial void LeftForNextStart(ILogger logger, string owner, int kernels);
 }

@@ -8,12 +8,11 @@ using NotebookGateway.Kernels.Workspaces;
 namespace NotebookGateway.Kernels.Lifecycle;
 
 /// <summary>
-/// Removes what an earlier gateway process of this owner left behind: its containers, then every socket directory,
-/// connection file, mount and workspace under the owner's roots. They are never re-adopted: their HMAC keys lived
-/// only in the dead process (the gateway never reads a connection file back), so nothing could speak to those
-/// kernels safely. Runs of this process (<see cref="RunTable"/>) are left alone.
+/// Removes what an earlier gateway process of this owner left behind and nobody took back: its containers, then every
+/// socket directory, connection file, mount and workspace under the owner's roots. Runs of this process
+/// (<see cref="RunTable"/>, re-adopted ones included) and the workspaces of live sessions are left alone.
 /// </summary>
-public sealed class OrphanSweeper(DockerClient docker, SandboxHost host, RunTable runs, ILogger<OrphanSweeper> logger)
+public sealed class OrphanSweeper(DockerClient docker, SandboxHost host, RunTable runs, SessionRegistry sessions, ILogger<OrphanSweeper> logger)
 {
     public async Task SweepAsync(CancellationToken cancellationToken)
     {
@@ -41,7 +40,7 @@ public sealed class OrphanSweeper(DockerClient docker, SandboxHost host, RunTabl
             }
         }
 
-        var failures = SocketDirectory.Sweep(host.SocketRoot).Concat(SessionRegistry.Sweep(host.WorkspaceRoot)).ToList();
+        var failures = SocketDirectory.Sweep(host.SocketRoot, runs.Snapshot().Select(r => r.RunId)).Concat(sessions.Sweep()).ToList();
         if (failures.Count > 0)
         {
             LifecycleLog.CleanupFailed(logger, "orphan sweep", string.Join("; ", failures));

@@ -153,10 +153,10 @@ public sealed class RunLauncher(
     internal Task TearDownAllAsync() => Task.WhenAll(runs.Snapshot().Select(run => TearDownAsync(run, graceful: false)));
 
     /// <summary>
-    /// Tests only: forget every run as a killed process would — close the clients and descriptors, but leave the
-    /// containers and host state in place for the orphan sweep.
+    /// Lets go of every run as a killed process would: closes the clients and descriptors but leaves the containers and
+    /// host state in place (for the next start to take back, or for its orphan sweep).
     /// </summary>
-    internal async Task AbandonAllForTestingAsync()
+    internal async Task ReleaseAllAsync()
     {
         foreach (var run in runs.Snapshot())
         {

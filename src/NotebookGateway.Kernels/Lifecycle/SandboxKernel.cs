@@ -53,6 +53,12 @@ public sealed class SandboxKernel
 
     public DateTimeOffset CreatedAt { get; }
 
+    /// <summary>What the host keeps with the kernel in the state directory (e.g. the server's owner and culling clock).</summary>
+    public IReadOnlyDictionary<string, string> Annotations { get; internal set; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>True when this process took the kernel back from an earlier one after a restart.</summary>
+    public bool Readopted { get; internal init; }
+
     /// <summary>Whether the first run was a waiting sandbox from the pool (a warm start) rather than started for this kernel.</summary>
     public bool WarmStart { get; internal set; }
 
@@ -80,6 +86,12 @@ public sealed class SandboxKernel
     internal KernelRun? Run { get; set; }
 
     internal SemaphoreSlim Gate { get; } = new(1, 1);
+
+    /// <summary>Serialises writes of the kernel's state record.</summary>
+    internal Lock RecordLock { get; } = new();
+
+    /// <summary>Shut down (or never started): its state record is gone and stays gone.</summary>
+    internal bool Forgotten { get; set; }
 
     private InvalidOperationException NotRunning() => new($"Kernel {Id} has no running container (state {State}).");
 }

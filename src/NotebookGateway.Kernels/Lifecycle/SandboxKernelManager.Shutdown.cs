@@ -1,4 +1,5 @@
 using NotebookGateway.Docker;
+using NotebookGateway.Kernels.Options;
 
 namespace NotebookGateway.Kernels.Lifecycle;
 
@@ -25,9 +26,16 @@ public sealed partial class SandboxKernelManager
             LifecycleLog.CleanupFailed(logger, "dispose", $"operations still running after {DisposeWait.TotalSeconds:0} s");
         }
 
+        if (host.Options.OnStop == StopBehavior.KeepKernels && _ready)
+        {
+            await LeaveForNextStartAsync().ConfigureAwait(false);
+            return;
+        }
+
         var teardowns = new List<Task>();
         foreach (var kernel in _kernels.Values)
         {
+            ForgetRecord(kernel);
             if (kernel.Run is { } run)
             {
                 kernel.Run = null;
@@ -67,6 +75,29 @@ public sealed partial class SandboxKernelManager
     }
 
     /// <summary>
+    /// The stop of an upgrade: every kernel keeps running and stays recorded for the next start to take back; only this
+    /// process's hold on them ends (clients, socket descriptors, egress listeners). Waiting pool sandboxes are removed.
+    /// </summary>
+    private async Task LeaveForNextStartAsync()
+    {
+        await pool.RetireAllAsync().ConfigureAwait(false);
+        foreach (var kernel in _kernels.Values)
+        {
+            TryRecord(kernel);
+        }
+
+        var count = _kernels.Count;
+        await launcher.ReleaseAllAsync().ConfigureAwait(false);
+        await sessions.LeaveForNextStartAsync().ConfigureAwait(false);
+        _kernels.Clear();
+        LifecycleLog.LeftForNextStart(logger, host.Owner, count);
+        if (OwnedServices is not null)
+        {
+            await OwnedServices.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// Tests only: behave like a process that was killed — stop watching and close every descriptor and socket,
     /// but leave containers, socket directories, mounts and workspaces in place (for the orphan sweep to find).
     /// </summary>
@@ -75,7 +106,7 @@ public sealed partial class SandboxKernelManager
         Interlocked.Exchange(ref _disposed, 1);
         await operations.StopAsync().ConfigureAwait(false);
         await deaths.StopAsync().ConfigureAwait(false);
-        await launcher.AbandonAllForTestingAsync().ConfigureAwait(false);
+        await launcher.ReleaseAllAsync().ConfigureAwait(false);
         _kernels.Clear();
     }
 }

@@ -5,6 +5,7 @@ using NotebookGateway.Kernels.Options;
 using NotebookGateway.Kernels.Sandbox;
 using NotebookGateway.Kernels.Security;
 using NotebookGateway.Kernels.Specs;
+using NotebookGateway.Kernels.State;
 using NotebookGateway.Kernels.Workspaces;
 
 namespace NotebookGateway.Kernels.Lifecycle;
@@ -30,6 +31,8 @@ public sealed partial class SandboxKernelManager(
     SessionRegistry sessions,
     NetworkPolicyResolver policies,
     KernelPool pool,
+    KernelReconciler reconciler,
+    KernelStateStore state,
     KernelMetrics metrics,
     TimeProvider timeProvider,
     ILogger<SandboxKernelManager> logger) : IAsyncDisposable
@@ -86,9 +89,23 @@ public sealed partial class SandboxKernelManager(
         }
 
         await host.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        var taken = await reconciler.ReconcileAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var kernel in taken)
+        {
+            _kernels[kernel.Id] = kernel;
+        }
+
+        Readopted = taken;
         await orphans.SweepAsync(cancellationToken).ConfigureAwait(false);
         _ready = true; // the host is prepared and clean: sessions may be made, and disposal sweeps again
+        states.Changed += RecordDeath;
         await deaths.StartAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var run in taken.Select(k => k.Run).OfType<KernelRun>())
+        {
+            deaths.WatchHeartbeat(run);
+            deaths.CatchUp(run);
+        }
+
         pool.Start();
         if (host.Options.WorkspaceBackend == WorkspaceBackendKind.Directory)
         {
@@ -119,7 +136,11 @@ public sealed partial class SandboxKernelManager(
         var spec = await catalog.GetAsync(request.SpecName, token).ConfigureAwait(false);
         var kernelId = request.Validate();
         var environment = KernelEnvironment.Build(spec.Env, request.Environment, host.Options);
-        var kernel = new SandboxKernel(kernelId, spec, environment, timeProvider.GetUtcNow(), cgroup) { NetworkPolicy = policies.Resolve(spec, request.NetworkPolicy) };
+        var kernel = new SandboxKernel(kernelId, spec, environment, timeProvider.GetUtcNow(), cgroup)
+        {
+            NetworkPolicy = policies.Resolve(spec, request.NetworkPolicy),
+            Annotations = request.Annotations ?? new Dictionary<string, string>(StringComparer.Ordinal),
+        };
         if (!_kernels.TryAdd(kernelId, kernel))
         {
             throw new InvalidOperationException($"A kernel with id {kernelId} already exists.");
@@ -149,6 +170,7 @@ public sealed partial class SandboxKernelManager(
                 kernel.Run = run;
                 kernel.Generation = 1;
                 await selfTest.EnsurePassedAsync(kernel, token).ConfigureAwait(false);
+                RecordStarted(kernel);
                 states.Set(kernel, SandboxKernelState.Running, null);
                 deaths.CatchUp(run);
                 var elapsed = timeProvider.GetElapsedTime(begin);
@@ -170,6 +192,7 @@ public sealed partial class SandboxKernelManager(
             }
 
             _kernels.TryRemove(kernelId, out _);
+            ForgetRecord(kernel);
             if (session is not null)
             {
                 sessions.Release(session);
@@ -236,6 +259,7 @@ public sealed partial class SandboxKernelManager(
             kernel.Run = run;
             kernel.Generation++;
             (kernel.DeathReason, kernel.DeathCause) = (null, null);
+            TryRecord(kernel);
             states.Set(kernel, SandboxKernelState.Running, "restarted");
             deaths.CatchUp(run);
             LifecycleLog.KernelRestarted(logger, kernel.Id, previous?.ContainerId ?? "-", run.ContainerId!, run.StartDuration?.TotalMilliseconds ?? 0, run.StartPhases);
@@ -277,6 +301,7 @@ public sealed partial class SandboxKernelManager(
             }
 
             _kernels.TryRemove(kernelId, out _);
+            ForgetRecord(kernel);
             sessions.Release(kernel.Session);
             if (kernel.Session.IsImplicit)
             {

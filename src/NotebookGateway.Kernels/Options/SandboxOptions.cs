@@ -49,6 +49,20 @@ public sealed class SandboxOptions
 
     public int SocketDirectoryInodes { get; set; } = 64;
 
+    /// <summary>
+    /// Host directory of the state that lets a restarted gateway take its kernels back (<c>{StateRoot}/{Owner}</c>,
+    /// root-only; holds the kernels' HMAC keys, which never leave it).
+    /// </summary>
+    public string StateRoot { get; set; } = "/var/lib/notebookgateway/state";
+
+    /// <summary>What a graceful stop (SIGTERM) does with running kernels: remove them, or keep them for the next start.</summary>
+    public StopBehavior OnStop { get; set; } = StopBehavior.RemoveKernels;
+
+    /// <summary>How long a kernel being taken back after a restart has to answer kernel_info with its stored key.</summary>
+    public int ReadoptTimeoutSeconds { get; set; } = 10;
+
+    internal TimeSpan ReadoptTimeout => TimeSpan.FromSeconds(ReadoptTimeoutSeconds);
+
     /// <summary>Host directory holding the notebook sessions' workspaces.</summary>
     public string WorkspaceRoot { get; set; } = "/var/lib/notebookgateway/workspaces";
 

@@ -83,6 +83,15 @@ public sealed partial class SandboxOptionsValidator : IValidateOptions<SandboxOp
                 $"{S}:SocketRoot and {S}:WorkspaceRoot must not contain each other.");
         }
 
+        Require(IsAbsolute(options.StateRoot), $"{S}:StateRoot must be an absolute path (is '{options.StateRoot}').");
+        if (IsAbsolute(options.StateRoot) && IsAbsolute(options.SocketRoot) && IsAbsolute(options.WorkspaceRoot))
+        {
+            Require(!Nested(options.StateRoot, options.SocketRoot) && !Nested(options.StateRoot, options.WorkspaceRoot),
+                $"{S}:StateRoot must not contain or be inside {S}:SocketRoot or {S}:WorkspaceRoot.");
+        }
+
+        Require(Enum.IsDefined(options.OnStop), $"{S}:OnStop must be RemoveKernels or KeepKernels.");
+        Require(options.ReadoptTimeoutSeconds is >= 1 and <= 120, $"{S}:ReadoptTimeoutSeconds must be between 1 and 120 (is {options.ReadoptTimeoutSeconds}).");
         Require(Enum.IsDefined(options.WorkspaceBackend), $"{S}:WorkspaceBackend must be LoopImage or Directory.");
         var mountPath = options.WorkspaceMountPath;
         Require(IsAbsolute(mountPath) && mountPath != "/" && !mountPath.Contains("..", StringComparison.Ordinal)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using NotebookGateway.Kernels.Interop;
+using NotebookGateway.Kernels.Security;
 
 namespace NotebookGateway.Kernels.Sandbox;
 
@@ -53,6 +54,44 @@ public static class HostMounts
         }
 
         return result.Distinct(StringComparer.Ordinal).OrderByDescending(p => p.Length).ToList();
+    }
+
+    /// <summary>
+    /// Empties <paramref name="root"/> (a root-only directory of the gateway) except the entries named in
+    /// <paramref name="keep"/>: mounts below the rest are detached first, then everything is deleted without following
+    /// links. Returns what could not be removed.
+    /// </summary>
+    public static IReadOnlyList<string> SweepExcept(string root, IReadOnlySet<string> keep)
+    {
+        var failures = new List<string>();
+        if (NoFollow.TryStat(root) is not { IsDirectory: true })
+        {
+            return failures;
+        }
+
+        var trimmed = root.TrimEnd('/');
+        foreach (var mountPoint in MountPointsUnder(root))
+        {
+            var top = mountPoint == trimmed ? null : mountPoint[(trimmed.Length + 1)..].Split('/')[0];
+            if (top is not null && !keep.Contains(top) && TryUnmount(mountPoint, detach: true) is { } error)
+            {
+                failures.Add($"umount {mountPoint}: {error}");
+            }
+        }
+
+        using var directory = NoFollow.OpenDirectory(root);
+        if (keep.Count == 0)
+        {
+            failures.AddRange(NoFollow.DeleteContents(directory));
+            return failures;
+        }
+
+        foreach (var name in NoFollow.ReadNames(directory).Where(n => !keep.Contains(n)))
+        {
+            failures.AddRange(NoFollow.DeleteTree(Path.Combine(trimmed, name)));
+        }
+
+        return failures;
     }
 
     public static bool IsMountPoint(string path) => MountPointsUnder(path).Contains(path.TrimEnd('/'), StringComparer.Ordinal);

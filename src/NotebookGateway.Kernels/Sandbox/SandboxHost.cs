@@ -43,6 +43,9 @@ public sealed class SandboxHost
     /// <summary>Where this owner's workspaces live on the host (empty until prepared).</summary>
     public string WorkspaceRoot { get; private set; } = "";
 
+    /// <summary>Where this owner's state (for re-adoption after a restart) lives on the host (empty until prepared).</summary>
+    public string StateDirectory { get; private set; } = "";
+
     /// <exception cref="OptionsValidationException">The options are invalid; every error is listed.</exception>
     public async Task PrepareAsync(CancellationToken cancellationToken)
     {
@@ -56,6 +59,7 @@ public sealed class SandboxHost
         SyscallSignals = Options.SyscallSignals ? new SyscallSignals(_seccomp) : null;
         SocketRoot = PrepareRoot(Options.SocketRoot, Owner);
         WorkspaceRoot = PrepareRoot(Options.WorkspaceRoot, Owner);
+        StateDirectory = PrepareRoot(Options.StateRoot, Owner);
     }
 
     /// <summary>The engine's name for a container of this owner.</summary>

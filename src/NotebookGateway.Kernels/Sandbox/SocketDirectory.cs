@@ -166,6 +166,38 @@ public sealed partial class SocketDirectory
     }
 
     /// <summary>
+    /// The five sockets of a running kernel an earlier gateway process started, checked as
+    /// <see cref="WaitForSocketsAsync"/> checks new ones; all must be there now.
+    /// </summary>
+    /// <exception cref="SandboxSecurityException">A socket is missing, or something else sits at its name.</exception>
+    public KernelSocketSet OpenExisting(ConnectionInfo connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var opened = new Dictionary<MessageChannel, FileDescriptor>();
+        try
+        {
+            using var directory = NoFollow.OpenDirectory(HostPath);
+            foreach (var channel in KernelSocketSet.Channels)
+            {
+                var name = Path.GetFileName(connection.IpcPathOf(channel) ?? throw new ArgumentException("The connection must use the ipc transport.", nameof(connection)));
+                opened[channel] = OpenChecked(directory, name)
+                    ?? throw new SandboxSecurityException(SecurityEventKinds.SocketNotASocket, $"{name} is missing from the socket directory.");
+            }
+
+            return new KernelSocketSet(opened);
+        }
+        catch
+        {
+            foreach (var descriptor in opened.Values)
+            {
+                descriptor.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Removes the run's host state without following anything: unmounts the tmpfs, unlinks whatever is left in the
     /// directory by descriptor, removes the directory and the connection file. Descriptors into the directory must be
     /// closed first. Returns what could not be removed (logged by the caller).
@@ -195,27 +227,35 @@ public sealed partial class SocketDirectory
 
     /// <summary>
     /// Removes every socket directory and connection file under <paramref name="parent"/> (stale runs of an earlier
-    /// gateway process): unmounts first, then deletes by descriptor. Returns what could not be removed.
+    /// gateway process) except those of <paramref name="keepRuns"/> (runs taken back): unmounts first, then deletes by
+    /// descriptor. Returns what could not be removed.
     /// </summary>
-    public static IReadOnlyList<string> Sweep(string parent)
+    public static IReadOnlyList<string> Sweep(string parent, IEnumerable<string> keepRuns) =>
+        HostMounts.SweepExcept(parent, keepRuns.SelectMany(run => new[] { run, run + ".json", run + ".egress" }).ToHashSet(StringComparer.Ordinal));
+
+    /// <summary>
+    /// The socket directory of a run an earlier gateway process started, to take back: it must still be the directory
+    /// (and, if it was one, the tmpfs) the gateway made. Its sockets are checked as at launch by the caller.
+    /// </summary>
+    /// <exception cref="SandboxSecurityException">It is missing, a link, someone else's, or no longer mounted.</exception>
+    public static SocketDirectory Reattach(string parent, string runId, uint uid, uint gid, bool isTmpfs, ILogger logger)
     {
-        var failures = new List<string>();
-        if (NoFollow.TryStat(parent) is not { IsDirectory: true })
+        var hostPath = Path.Combine(parent, runId);
+        var status = NoFollow.TryStat(hostPath);
+        var problem = status switch
         {
-            return failures;
+            null => "is missing",
+            { IsDirectory: false } => $"is a {status.Value.TypeName}",
+            { } s when s.Uid != uid => $"is owned by uid {s.Uid}, not {uid}",
+            _ when isTmpfs && !HostMounts.IsMountPoint(hostPath) => "is no longer its tmpfs",
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            throw new SandboxSecurityException(SecurityEventKinds.ReadoptRefused, $"socket directory {hostPath} {problem}");
         }
 
-        foreach (var mountPoint in HostMounts.MountPointsUnder(parent))
-        {
-            if (mountPoint != parent.TrimEnd('/') && HostMounts.TryUnmount(mountPoint, detach: true) is { } error)
-            {
-                failures.Add($"umount {mountPoint}: {error}");
-            }
-        }
-
-        using var directory = NoFollow.OpenDirectory(parent);
-        failures.AddRange(NoFollow.DeleteContents(directory));
-        return failures;
+        return new SocketDirectory(hostPath, hostPath + ".json", uid, gid, isTmpfs, logger);
     }
 
     /// <summary>

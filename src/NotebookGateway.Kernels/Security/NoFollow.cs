@@ -202,9 +202,10 @@ public static unsafe class NoFollow
 
     /// <summary>
     /// Writes a new file (O_CREAT|O_EXCL|O_NOFOLLOW: an existing name or a planted link fails), then sets owner and mode
-    /// through the open descriptor.
+    /// through the open descriptor; with <paramref name="sync"/> the data is on disk before it returns (write errors such as
+    /// ENOSPC surface here, not later).
     /// </summary>
-    public static void WriteNewFile(string path, ReadOnlySpan<byte> content, uint mode, uint uid, uint gid)
+    public static void WriteNewFile(string path, ReadOnlySpan<byte> content, uint mode, uint uid, uint gid, bool sync = false)
     {
         int fd = LibC.Open(path, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_NOFOLLOW | LibC.O_CLOEXEC | LibC.O_NOCTTY, 0b110_000_000);
         if (fd < 0)
@@ -237,6 +238,11 @@ public static unsafe class NoFollow
         if (LibC.FChown(fd, uid, gid) != 0 || LibC.FChmod(fd, mode) != 0)
         {
             throw new IOException($"chown/chmod {path} failed: {LibC.Describe(Marshal.GetLastPInvokeError())}");
+        }
+
+        if (sync && LibC.FSync(fd) != 0)
+        {
+            throw new IOException($"fsync {path} failed: {LibC.Describe(Marshal.GetLastPInvokeError())}");
         }
     }
 

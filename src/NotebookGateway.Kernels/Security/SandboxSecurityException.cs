@@ -44,6 +44,12 @@ public static class SecurityEventKinds
 
     public const string Other = "other";
 
+    /// <summary>A state file the gateway wrote was changed, truncated or replaced (not adopted, removed).</summary>
+    public const string StateTampered = "state_tampered";
+
+    /// <summary>A kernel's container or sockets no longer matched its stored state at re-adoption (removed).</summary>
+    public const string ReadoptRefused = "readopt_refused";
+
     /// <summary>The egress proxy's socket on the host was not the socket the gateway bound.</summary>
     public const string EgressSocket = "egress_socket";
 }

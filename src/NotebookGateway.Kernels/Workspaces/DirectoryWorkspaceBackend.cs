@@ -14,6 +14,9 @@ public sealed class DirectoryWorkspaceBackend : IWorkspaceBackend
         return Task.FromResult(path);
     }
 
+    public string? FindExisting(string directory, uint uid) =>
+        LoopImageWorkspaceBackend.OwnedDirectory(Path.Combine(directory, LoopImageWorkspaceBackend.MountDirectoryName), uid);
+
     public Task<IReadOnlyList<string>> RemoveAsync(string directory, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<string>>(NoFollow.DeleteTree(directory));
 }

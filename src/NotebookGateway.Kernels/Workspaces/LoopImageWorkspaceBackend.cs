@@ -100,6 +100,16 @@ public sealed class LoopImageWorkspaceBackend : IWorkspaceBackend, IDisposable
         }
     }
 
+    public string? FindExisting(string directory, uint uid)
+    {
+        var mountPoint = Path.Combine(directory, MountDirectoryName);
+        return HostMounts.IsMountPoint(mountPoint) ? OwnedDirectory(mountPoint, uid) : null;
+    }
+
+    /// <summary><paramref name="path"/> when it is a real directory owned by <paramref name="uid"/>, else null.</summary>
+    internal static string? OwnedDirectory(string path, uint uid) =>
+        NoFollow.TryStat(path) is { IsDirectory: true } status && status.Uid == uid ? path : null;
+
     public void Dispose() => _templates.Dispose();
 
     public Task<IReadOnlyList<string>> RemoveAsync(string directory, CancellationToken cancellationToken)

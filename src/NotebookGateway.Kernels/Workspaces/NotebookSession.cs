@@ -44,4 +44,6 @@ public sealed class NotebookSession
     internal ITimer? RemovalTimer { get; set; }
 
     internal bool Ended { get; set; }
+
+    internal DateTimeOffset? EndedAt { get; set; }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using NotebookGateway.Kernels.Options;
 using NotebookGateway.Kernels.Sandbox;
 using NotebookGateway.Kernels.Security;
+using NotebookGateway.Kernels.State;
 
 namespace NotebookGateway.Kernels.Workspaces;
 
@@ -19,6 +20,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable
     private readonly IWorkspaceBackend _backend;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly KernelStateStore? _state;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, NotebookSession> _sessions = new(StringComparer.Ordinal);
     private bool _disposed;
@@ -34,9 +36,10 @@ public sealed partial class SessionRegistry : IAsyncDisposable
     }
 
     /// <summary>The sessions of a manager, under the workspace root of <paramref name="host"/> (known once it is prepared).</summary>
-    public SessionRegistry(SandboxHost host, UidAllocator uids, IWorkspaceBackend backend, TimeProvider timeProvider, ILogger<SessionRegistry> logger)
+    public SessionRegistry(SandboxHost host, UidAllocator uids, IWorkspaceBackend backend, TimeProvider timeProvider, ILogger<SessionRegistry> logger, KernelStateStore state)
     {
         ArgumentNullException.ThrowIfNull(host);
+        _state = state;
         _options = host.Options;
         _root = () => host.WorkspaceRoot;
         _uids = uids;
@@ -67,11 +70,22 @@ public sealed partial class SessionRegistry : IAsyncDisposable
         }
     }
 
+    /// <summary>The session whose gateway key is <paramref name="key"/>, or null.</summary>
+    public NotebookSession? FindByKey(string key)
+    {
+        lock (_sessions)
+        {
+            return _sessions.Values.FirstOrDefault(s => s.Key == key);
+        }
+    }
+
     /// <summary>
     /// The session for <paramref name="sessionId"/>, created with a new uid and workspace (sized from
-    /// <paramref name="envelope"/>) if it does not exist; counts one more kernel in it.
+    /// <paramref name="envelope"/>) if it does not exist; counts one more kernel in it. A <paramref name="durable"/>
+    /// session is recorded in the state directory (a pooled sandbox's is not: it ends with the process).
     /// </summary>
-    public async Task<NotebookSession> AcquireAsync(string sessionId, bool isImplicit, SandboxEnvelope envelope, CancellationToken cancellationToken)
+    /// <exception cref="IOException">The workspace or the session's state could not be written; nothing is left behind.</exception>
+    public async Task<NotebookSession> AcquireAsync(string sessionId, bool isImplicit, SandboxEnvelope envelope, CancellationToken cancellationToken, bool durable = true)
     {
         ArgumentNullException.ThrowIfNull(envelope);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -92,6 +106,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable
                     session.RemovalTimer?.Dispose();
                     session.RemovalTimer = null;
                     session.Ended = false;
+                    Save(session);
                     Log.SessionResumed(_logger, session.Key);
                 }
 
@@ -110,6 +125,10 @@ public sealed partial class SessionRegistry : IAsyncDisposable
                 {
                     KernelCount = 1,
                 };
+                if (durable)
+                {
+                    Save(session);
+                }
             }
             catch
             {
@@ -146,7 +165,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             lock (_sessions)
             {
-                if (_sessions.ContainsKey(sessionId) || !_sessions.Remove(waiting.Id))
+                if (_sessions.ContainsKey(sessionId) || !_sessions.ContainsKey(waiting.Id))
                 {
                     return null;
                 }
@@ -155,6 +174,8 @@ public sealed partial class SessionRegistry : IAsyncDisposable
                 {
                     KernelCount = waiting.KernelCount,
                 };
+                Save(adopted); // first: if it fails, the waiting session stays as it was
+                _sessions.Remove(waiting.Id);
                 _sessions[sessionId] = adopted;
                 return adopted;
             }
@@ -198,6 +219,8 @@ public sealed partial class SessionRegistry : IAsyncDisposable
             }
 
             Log.SessionRetained(_logger, session.Key, _options.WorkspaceRetentionMinutes);
+            session.EndedAt = _time.GetUtcNow();
+            Save(session);
             session.RemovalTimer = _time.CreateTimer(_ => _ = ExpireAsync(session), null, _options.WorkspaceRetention, Timeout.InfiniteTimeSpan);
         }
         finally
@@ -230,28 +253,85 @@ public sealed partial class SessionRegistry : IAsyncDisposable
     }
 
     /// <summary>
-    /// Removes workspaces left under <paramref name="root"/> by an earlier gateway process: every mount below it is
-    /// detached, then everything is deleted without following links.
+    /// Takes back the sessions an earlier gateway process recorded whose workspace is still whole (their uids are
+    /// reserved again; an ended one is removed when what is left of its retention period is over). Returns why each
+    /// other record was dropped (its workspace then goes with the sweep).
     /// </summary>
-    public static IReadOnlyList<string> Sweep(string root)
+    internal IReadOnlyList<string> Restore(IEnumerable<SessionStateRecord> records)
     {
-        var failures = new List<string>();
-        if (NoFollow.TryStat(root) is not { IsDirectory: true })
+        var dropped = new List<string>();
+        foreach (var record in records)
         {
-            return failures;
-        }
-
-        foreach (var mountPoint in HostMounts.MountPointsUnder(root))
-        {
-            if (mountPoint != root.TrimEnd('/') && HostMounts.TryUnmount(mountPoint, detach: true) is { } error)
+            var directory = Path.Combine(Root, record.Key);
+            var path = _backend.FindExisting(directory, record.Uid);
+            if (path is null || !_uids.Reserve(record.Uid))
             {
-                failures.Add($"umount {mountPoint}: {error}");
+                dropped.Add($"session `{record.Key}`: {(path is null ? "its workspace is no longer mounted or not owned by its uid" : $"uid {record.Uid} is not available")}");
+                Forget(record.Key);
+                continue;
+            }
+
+            var session = new NotebookSession(record.Id, record.Key, record.Uid, directory, path, record.WorkspaceBytes, record.IsImplicit)
+            {
+                Ended = record.EndedAt is not null,
+                EndedAt = record.EndedAt,
+            };
+            if (record.EndedAt is { } ended)
+            {
+                var left = ended + _options.WorkspaceRetention - _time.GetUtcNow();
+                session.RemovalTimer = _time.CreateTimer(_ => _ = ExpireAsync(session), null, left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            }
+
+            lock (_sessions)
+            {
+                _sessions[record.Id] = session;
             }
         }
 
-        using var directory = NoFollow.OpenDirectory(root);
-        failures.AddRange(NoFollow.DeleteContents(directory));
-        return failures;
+        return dropped;
+    }
+
+    /// <summary>Counts one more kernel in a restored session (a kernel taken back after a restart).</summary>
+    internal void CountKernel(NotebookSession session)
+    {
+        lock (_sessions)
+        {
+            session.KernelCount++;
+        }
+    }
+
+    /// <summary>Stops the retention timers but keeps every workspace and its record (a stop that keeps kernels for the next start).</summary>
+    public async Task LeaveForNextStartAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _disposed = true;
+            foreach (var session in Sessions)
+            {
+                session.RemovalTimer?.Dispose();
+                session.RemovalTimer = null;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Removes workspaces left under <paramref name="root"/> by an earlier gateway process: every mount below it is
+    /// detached, then everything is deleted without following links.
+    /// </summary>
+    public IReadOnlyList<string> Sweep()
+    {
+        HashSet<string> keep;
+        lock (_sessions)
+        {
+            keep = _sessions.Values.Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
+        }
+
+        return HostMounts.SweepExcept(Root, keep);
     }
 
     private async Task ExpireAsync(NotebookSession session)
@@ -285,6 +365,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable
             _sessions.Remove(session.Id);
         }
 
+        Forget(session);
         var failures = await _backend.RemoveAsync(session.Directory, CancellationToken.None).ConfigureAwait(false);
         if (failures.Count > 0)
         {
@@ -296,6 +377,30 @@ public sealed partial class SessionRegistry : IAsyncDisposable
         }
 
         _uids.Release(session.Uid);
+    }
+
+    private void Save(NotebookSession session) => _state?.SaveSession(new SessionStateRecord
+    {
+        Id = session.Id,
+        Key = session.Key,
+        Uid = session.Uid,
+        WorkspaceBytes = session.WorkspaceBytes,
+        IsImplicit = session.IsImplicit,
+        EndedAt = session.Ended ? session.EndedAt : null,
+    });
+
+    private void Forget(NotebookSession session) => Forget(session.Key);
+
+    private void Forget(string key)
+    {
+        try
+        {
+            _state?.DeleteSession(key);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException)
+        {
+            Log.RemoveFailed(_logger, key, "its state file: " + ex.Message);
+        }
     }
 
     private static partial class Log

@@ -63,6 +63,15 @@ public sealed class UidAllocator
         throw new InvalidOperationException($"No free sandbox uid left in {_range.First}-{_range.Last}.");
     }
 
+    /// <summary>Marks <paramref name="uid"/> taken again (a session taken back after a restart); false if it is outside the range or taken.</summary>
+    public bool Reserve(uint uid)
+    {
+        lock (_lock)
+        {
+            return uid >= _range.First && uid <= _range.Last && _inUse.Add(uid);
+        }
+    }
+
     public void Release(uint uid)
     {
         lock (_lock)

@@ -90,6 +90,7 @@ public static class SessionEndpoints
                     }
                 }
             }
+            sessions.Save(session);
             return Results.Json(ToModel(session, kernels, user), ApiModelsJsonContext.Default.SessionModel);
         });
 

@@ -42,6 +42,7 @@ public sealed partial class KernelCuller(GatewayKernelRegistry kernels, IOptions
             {
                 await CullOnceAsync(stoppingToken);
                 await RemoveKernellessSessionsAsync(stoppingToken);
+                kernels.RecordActivity(); // for a restarted gateway: its culling clocks go on from here
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -50,6 +50,7 @@ public static class GatewayServices
 
         // Kernels: the sandboxes, the registry and the starter, sessions, leases, culling.
         services.AddSandboxKernels();
+        services.AddHostedService<KernelReadoption>(); // after the manager's own: it takes the kernels the manager took back
         services.AddSingleton<GatewayKernelRegistry>();
         services.AddSingleton<SessionStore>();
         services.AddSingleton<KernelStarter>();

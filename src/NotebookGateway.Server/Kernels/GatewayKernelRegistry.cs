@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NotebookGateway.Jupyter.Messages;
@@ -22,6 +23,12 @@ namespace NotebookGateway.Server.Kernels;
 /// </summary>
 public sealed partial class GatewayKernelRegistry : IDisposable
 {
+    /// <summary>The kernel's owner, recorded with it so that a restarted gateway gives it back to the same user.</summary>
+    public const string OwnerAnnotation = "owner";
+
+    /// <summary>The kernel's culling clock (ISO 8601), recorded at each culling pass and at a stop that keeps kernels.</summary>
+    public const string LastActivityAnnotation = "last_activity";
+
     private readonly ConcurrentDictionary<string, GatewayKernel> _kernels = new(StringComparer.Ordinal);
     private readonly SandboxKernelManager _manager;
     private readonly KernelSpecCatalog _catalog;
@@ -86,7 +93,12 @@ public sealed partial class GatewayKernelRegistry : IDisposable
         try
         {
             // The network policy comes from the configuration alone; whatever the request carried is replaced.
-            sandbox = await _manager.StartKernelAsync(request with { KernelId = kernelId, NetworkPolicy = _access.NetworkPolicyFor(owner, spec) }, cancellationToken).ConfigureAwait(false);
+            sandbox = await _manager.StartKernelAsync(request with
+            {
+                KernelId = kernelId,
+                NetworkPolicy = _access.NetworkPolicyFor(owner, spec),
+                Annotations = new Dictionary<string, string>(StringComparer.Ordinal) { [OwnerAnnotation] = owner },
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -97,9 +109,50 @@ public sealed partial class GatewayKernelRegistry : IDisposable
             }
             throw;
         }
+        return Register(sandbox, owner, lastActivity: null);
+    }
+
+    /// <summary>
+    /// Takes back a kernel the sandbox manager re-adopted after a restart: its owner and culling clock come from what the
+    /// gateway recorded with it, and its quota slots are taken again whatever the limits now (it already runs). A
+    /// kernel without a recorded owner is shut down. Running ones are bound at once; dead ones keep their reason.
+    /// </summary>
+    public async Task<GatewayKernel?> AdoptAsync(SandboxKernel sandbox, CancellationToken cancellationToken)
+    {
+        if (sandbox.Annotations.GetValueOrDefault(OwnerAnnotation) is not { Length: > 0 } owner)
+        {
+            await _manager.ShutdownKernelAsync(sandbox.Id, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        _quotas.TryReserveKernel(sandbox.Id, owner, sandbox.Envelope.MemoryMiB, sandbox.Envelope.Cpus, force: true);
+        _quotas.TryReserveWorkspace(sandbox.Session.Id, owner, sandbox.Envelope.WorkspaceBytes, out _, force: true);
+        DateTimeOffset? lastActivity = sandbox.Annotations.GetValueOrDefault(LastActivityAnnotation) is { } text
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out DateTimeOffset parsed) ? parsed : null;
+        return Register(sandbox, owner, lastActivity);
+    }
+
+    /// <summary>Records every kernel's culling clock that moved since it was last recorded (for the next start).</summary>
+    public void RecordActivity()
+    {
+        foreach (GatewayKernel kernel in _kernels.Values)
+        {
+            string now = kernel.LastActivity.ToString("O", CultureInfo.InvariantCulture);
+            if (kernel.Sandbox.Annotations.GetValueOrDefault(LastActivityAnnotation) != now)
+            {
+                _manager.Annotate(kernel.Id, new Dictionary<string, string>(StringComparer.Ordinal) { [OwnerAnnotation] = kernel.Owner, [LastActivityAnnotation] = now });
+            }
+        }
+    }
+
+    private GatewayKernel Register(SandboxKernel sandbox, string owner, DateTimeOffset? lastActivity)
+    {
         var channels = new KernelChannels(sandbox.Id, _executions.ChannelOptionsFor(owner, _channelOptions), _time, _loggers.CreateLogger<KernelChannels>(),
             // The rate first: it bounds how often the rules' regular expressions run for one user.
-            [new ExecuteRateGate(_rateLimiter, owner, _time), _admission.For(owner, spec.Name)]);
+            [new ExecuteRateGate(_rateLimiter, owner, _time), _admission.For(owner, sandbox.Spec.Name)]);
+        if (lastActivity is { } recorded)
+        {
+            channels.RestoreLastActivity(recorded);
+        }
         var kernel = new GatewayKernel(sandbox, channels, owner);
         AttachMonitor(kernel);
         _kernels[sandbox.Id] = kernel;

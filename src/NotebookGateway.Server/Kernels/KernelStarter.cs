@@ -133,6 +133,7 @@ public sealed class KernelStarter(GatewayKernelRegistry kernels, SessionStore se
         if (started is not null)
         {
             session.Companions[specName] = started.Id;
+            sessions.Save(session);
         }
         return (started, failure);
     }
@@ -151,6 +152,7 @@ public sealed class KernelStarter(GatewayKernelRegistry kernels, SessionStore se
             await kernels.ShutdownAsync(previous, CancellationToken.None);
         }
         session.KernelId = started!.Id;
+        sessions.Save(session);
         return (started, null);
     }
 }

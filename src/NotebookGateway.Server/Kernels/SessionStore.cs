@@ -1,4 +1,8 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using NotebookGateway.Kernels.Lifecycle;
+using NotebookGateway.Server.Quotas;
 
 namespace NotebookGateway.Server.Kernels;
 
@@ -28,9 +32,14 @@ public sealed class SessionRecord
     public ConcurrentDictionary<string, string> Companions { get; } = new(StringComparer.Ordinal);
 }
 
-/// <summary>In-memory sessions, per owner.</summary>
-public sealed class SessionStore
+/// <summary>
+/// The notebook sessions, per owner: in memory, and each recorded in the sandbox manager's state directory
+/// (<c>api-sessions/</c>) so that a restarted gateway lists them again. Call <see cref="Save"/> after changing one.
+/// </summary>
+public sealed partial class SessionStore(SandboxKernelManager manager, ILogger<SessionStore> logger)
 {
+    private const string Category = "api-sessions";
+
     private readonly ConcurrentDictionary<string, SessionRecord> _sessions = new(StringComparer.Ordinal);
     private readonly Lock _createLock = new();
 
@@ -63,9 +72,106 @@ public sealed class SessionStore
                 return existing;
             }
             _sessions[session.Id] = session;
+            Save(session);
             return session;
         }
     }
 
-    public bool Remove(string id) => _sessions.TryRemove(id, out _);
+    public bool Remove(string id)
+    {
+        if (!_sessions.TryRemove(id, out _))
+        {
+            return false;
+        }
+        try
+        {
+            manager.StateFiles.Delete(Category, id);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException)
+        {
+            Log.NotRecorded(logger, id, ex.Message);
+        }
+        return true;
+    }
+
+    /// <summary>Records the session as it is now (best effort: a failure is logged, the session lives on in memory).</summary>
+    public void Save(SessionRecord session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var saved = new SavedSession(session.Id, session.Owner, session.Path, session.Name, session.Type, session.KernelId, session.WorkspaceKey,
+            new Dictionary<string, string>(session.Companions, StringComparer.Ordinal));
+        try
+        {
+            if (_sessions.ContainsKey(session.Id))
+            {
+                manager.StateFiles.Write(Category, session.Id, JsonSerializer.SerializeToUtf8Bytes(saved, SessionStateJsonContext.Default.SavedSession));
+            }
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException)
+        {
+            Log.NotRecorded(logger, session.Id, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Takes back the sessions an earlier gateway process recorded whose workspace the sandbox manager kept (their
+    /// quota slots are taken again); the others are dropped. Returns the restored sessions.
+    /// </summary>
+    public IReadOnlyList<SessionRecord> Restore(KernelQuotas quotas)
+    {
+        ArgumentNullException.ThrowIfNull(quotas);
+        var workspaces = manager.Sessions.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        var restored = new List<SessionRecord>();
+        foreach (var file in manager.StateFiles.ReadAll(Category))
+        {
+            SavedSession? saved = null;
+            try
+            {
+                saved = file.Problem is null ? JsonSerializer.Deserialize(file.Body.Span, SessionStateJsonContext.Default.SavedSession) : null;
+            }
+            catch (JsonException)
+            {
+            }
+            if (saved is null || saved.Id != file.Name || !workspaces.Contains(saved.WorkspaceKey))
+            {
+                Log.Dropped(logger, file.Name, file.Problem ?? "its workspace is gone");
+                manager.StateFiles.Delete(Category, file.Name);
+                continue;
+            }
+            var session = new SessionRecord
+            {
+                Id = saved.Id,
+                Owner = saved.Owner,
+                Path = saved.Path,
+                Name = saved.Name,
+                Type = saved.Type,
+                KernelId = saved.KernelId,
+                WorkspaceKey = saved.WorkspaceKey,
+            };
+            foreach (var (spec, kernelId) in saved.Companions)
+            {
+                session.Companions[spec] = kernelId;
+            }
+            _sessions[session.Id] = session;
+            quotas.TryReserveSession(session.Id, session.Owner, force: true);
+            restored.Add(session);
+        }
+        return restored;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3110, Level = LogLevel.Error, Message = "Session `{SessionId}`: its state could not be recorded: {Error}")]
+        public static partial void NotRecorded(ILogger logger, string sessionId, string error);
+
+        [LoggerMessage(EventId = 3111, Level = LogLevel.Warning, Message = "Session `{SessionId}` not taken back: {Reason}")]
+        public static partial void Dropped(ILogger logger, string sessionId, string reason);
+    }
 }
+
+/// <summary>A session as recorded in the state directory.</summary>
+internal sealed record SavedSession(string Id, string Owner, string Path, string Name, string Type, string? KernelId, string WorkspaceKey,
+    IReadOnlyDictionary<string, string> Companions);
+
+[JsonSerializable(typeof(SavedSession))]
+internal sealed partial class SessionStateJsonContext : JsonSerializerContext;

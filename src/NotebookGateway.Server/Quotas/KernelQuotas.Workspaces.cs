@@ -16,7 +16,7 @@ public sealed partial class KernelQuotas
     /// Returns the refusal (naming the limit and the current use) or null; <paramref name="reserved"/> says whether this
     /// call made the reservation (and so should undo it when the start fails).
     /// </summary>
-    public string? TryReserveWorkspace(string workspaceId, string user, long bytes, out bool reserved)
+    public string? TryReserveWorkspace(string workspaceId, string user, long bytes, out bool reserved, bool force = false)
     {
         reserved = false;
         QuotaLimits limits = _options.For(user);
@@ -31,7 +31,7 @@ public sealed partial class KernelQuotas
                 Exceeds(limits.MaxWorkspaceMiB, (double)(usage.WorkspaceBytes + bytes) / MiB) ? $"A limit of {limits.MaxWorkspaceMiB} MiB of workspace disk per user is set; user '{user}' has {usage.WorkspaceBytes / MiB} MiB reserved by {usage.Workspaces} workspaces and this one needs {bytes / MiB} MiB."
                 : Exceeds(_options.Global.MaxWorkspaceMiB, (double)(_globalWorkspaceBytes + bytes) / MiB) ? $"The gateway's limit of {_options.Global.MaxWorkspaceMiB} MiB of workspace disk is reached ({_globalWorkspaceBytes / MiB} MiB reserved; this one needs {bytes / MiB} MiB)."
                 : null;
-            if (refusal is not null)
+            if (refusal is not null && !force)
             {
                 _rejections.Add(1, new KeyValuePair<string, object?>("kind", "workspace"));
                 return refusal;

@@ -37,8 +37,11 @@ public sealed partial class KernelQuotas
         }
     }
 
-    /// <summary>Reserves a kernel slot; returns null, or the reason it is refused (naming the limit and the use).</summary>
-    public string? TryReserveKernel(string reservationId, string user, int memoryMiB, double cpus)
+    /// <summary>
+    /// Reserves a kernel slot; returns null, or the reason it is refused (naming the limit and the use). With
+    /// <paramref name="force"/> the slot is taken whatever the limits (a kernel taken back after a restart already runs).
+    /// </summary>
+    public string? TryReserveKernel(string reservationId, string user, int memoryMiB, double cpus, bool force = false)
     {
         QuotaLimits limits = _options.For(user);
         lock (_lock)
@@ -50,7 +53,7 @@ public sealed partial class KernelQuotas
                 : Exceeds(limits.MaxCpus, usage.Cpus + cpus) ? $"A limit of {limits.MaxCpus} CPUs per user is set; user '{user}' has {usage.Cpus} reserved and this kernel needs {cpus}."
                 : Exceeds(_options.Global.MaxKernels, _globalKernels + 1) ? $"The gateway's limit of {_options.Global.MaxKernels} kernels is reached ({_globalKernels} running or starting)."
                 : null;
-            if (refusal is not null)
+            if (refusal is not null && !force)
             {
                 _rejections.Add(1, new KeyValuePair<string, object?>("kind", "kernels"));
                 return refusal;
@@ -80,13 +83,13 @@ public sealed partial class KernelQuotas
         }
     }
 
-    public string? TryReserveSession(string sessionId, string user)
+    public string? TryReserveSession(string sessionId, string user, bool force = false)
     {
         QuotaLimits limits = _options.For(user);
         lock (_lock)
         {
             Usage usage = UsageOf(user);
-            if (Exceeds(limits.MaxSessions, usage.Sessions + 1))
+            if (Exceeds(limits.MaxSessions, usage.Sessions + 1) && !force)
             {
                 _rejections.Add(1, new KeyValuePair<string, object?>("kind", "sessions"));
                 return $"A limit of {limits.MaxSessions} notebook sessions per user is set and user '{user}' has {usage.Sessions}.";

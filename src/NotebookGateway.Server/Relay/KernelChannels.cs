@@ -53,6 +53,9 @@ public sealed partial class KernelChannels
     /// <summary>The last request from a client (polls excepted): kernel output is not client activity.</summary>
     public DateTimeOffset LastActivity => new(Interlocked.Read(ref _lastActivityTicks), TimeSpan.Zero);
 
+    /// <summary>Sets the culling clock of a kernel taken back after a gateway restart to what was recorded for it.</summary>
+    public void RestoreLastActivity(DateTimeOffset lastActivity) => Interlocked.Exchange(ref _lastActivityTicks, lastActivity.UtcTicks);
+
     /// <summary>Open sockets (the Kernel model's <c>connections</c>).</summary>
     public int Connections => _sessions.Values.Count(s => s.IsAttached);
 

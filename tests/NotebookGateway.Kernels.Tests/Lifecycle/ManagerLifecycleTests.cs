@@ -60,7 +60,7 @@ public sealed class ManagerLifecycleTests(SandboxEnvironment env)
     }
 
     [Fact]
-    public async Task Initialize_OrphansOfAnEarlierProcess_AreRemoved()
+    public async Task Initialize_OrphansOfAnEarlierProcessWithoutState_AreRemoved()
     {
         var crashed = await env.CreateManagerAsync("orphans");
         var kernel = await crashed.StartKernelAsync(new KernelStartRequest { SpecName = SandboxEnvironment.Py, SessionId = "o" });
@@ -68,6 +68,9 @@ public sealed class ManagerLifecycleTests(SandboxEnvironment env)
         await crashed.AbandonForTestingAsync();
         Assert.NotNull(await env.Docker.Containers.TryInspectAsync(containerId));
         Assert.NotEmpty(env.HostLeftoversOf(crashed.Owner));
+
+        // Its state is lost (ReadoptionTests covers the kernels taken back with it): nothing can be adopted.
+        Assert.Empty(NoFollow.DeleteTree(Path.Combine(env.StateRoot, crashed.Owner)));
 
         var next = await env.CreateManagerAsync("orphans");
 

@@ -52,6 +52,8 @@ public sealed class SandboxEnvironment : IAsyncLifetime
 
     public string WorkspaceRoot => Path.Combine(Root, "workspaces");
 
+    public string StateRoot => Path.Combine(Root, "state");
+
     public string SpecRoot => Path.Combine(Root, "kernelspecs");
 
     public DockerClient Docker => _docker ?? throw new InvalidOperationException("The environment did not initialise.");
@@ -168,6 +170,7 @@ public sealed class SandboxEnvironment : IAsyncLifetime
             SeccompProfile = RepositoryPaths.SeccompProfile,
             SocketRoot = SocketRoot,
             WorkspaceRoot = WorkspaceRoot,
+            StateRoot = StateRoot,
             ExtraLabels = new Dictionary<string, string>(TestLabels),
             LaunchTimeoutSeconds = 60,
             ShutdownGraceSeconds = 3,

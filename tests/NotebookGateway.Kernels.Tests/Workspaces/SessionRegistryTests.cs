@@ -96,7 +96,7 @@ public sealed class SessionRegistryTests : IDisposable
         Assert.False(HostMounts.IsMountPoint(session.WorkspaceHostPath));
         // Only the empty file system the workspace was copied from is kept (the manager's root sweep removes it).
         Assert.Equal([".template-16777216.ext4"], Directory.EnumerateFileSystemEntries(_root.Path).Select(Path.GetFileName));
-        Assert.Empty(SessionRegistry.Sweep(_root.Path));
+        Assert.Empty(registry.Sweep());
         Assert.Empty(Directory.EnumerateFileSystemEntries(_root.Path));
     }
 

@@ -1,0 +1,260 @@
+using Microsoft.Extensions.Logging;
+using NotebookGateway.Docker;
+using NotebookGateway.Docker.Containers;
+using NotebookGateway.Docker.Models;
+using NotebookGateway.Jupyter.Client;
+using NotebookGateway.Jupyter.Messages;
+using NotebookGateway.Kernels.Sandbox;
+using NotebookGateway.Kernels.Security;
+using NotebookGateway.Kernels.Specs;
+using NotebookGateway.Kernels.State;
+using NotebookGateway.Kernels.Workspaces;
+using NotebookGateway.Zmq;
+
+namespace NotebookGateway.Kernels.Lifecycle;
+
+/// <summary>
+/// Takes back, at start-up, what an earlier gateway process of this owner recorded in its state directory: sessions
+/// whose workspace is still mounted, and kernels whose container still runs and passes the checks of a launch (labels,
+/// the socket directory and its sockets owned by the session uid, a kernel_info round trip with the stored key). A
+/// kernel that does not check out keeps its id but is <see cref="SandboxKernelState.Dead"/> with the reason (a restart
+/// gives it a new container in the same workspace); its container is removed. A record that was tampered with is
+/// dropped and counted as a security event. What nobody took back is left for the orphan sweep.
+/// </summary>
+public sealed class KernelReconciler(
+    DockerClient docker,
+    ZmqContext zmq,
+    SandboxHost host,
+    KernelStateStore state,
+    KernelSpecCatalog catalog,
+    SessionRegistry sessions,
+    RunPlanner planner,
+    RunTable runs,
+    NetworkPolicyResolver policies,
+    ContainerCgroup cgroup,
+    KernelMetrics metrics,
+    SecurityEvents security,
+    TimeProvider timeProvider,
+    ILoggerFactory loggerFactory)
+{
+    private const int Parallelism = 16;
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger<KernelReconciler>();
+    private readonly ILogger _clientLogger = loggerFactory.CreateLogger(typeof(KernelClient).FullName!);
+
+    /// <summary>The recorded kernels, running or dead; containers of the others are removed.</summary>
+    internal async Task<IReadOnlyList<SandboxKernel>> ReconcileAsync(CancellationToken cancellationToken)
+    {
+        state.Open();
+        var begin = timeProvider.GetTimestamp();
+        var sessionRecords = state.LoadSessions();
+        ReportTampered(sessionRecords);
+        foreach (var dropped in sessions.Restore(sessionRecords.Where(l => l.Record is not null).Select(l => l.Record!)))
+        {
+            LifecycleLog.NotReadopted(_logger, "-", dropped);
+        }
+
+        var kernelRecords = state.LoadKernels();
+        ReportTampered(kernelRecords);
+        var records = kernelRecords.Where(l => l.Record is not null).Select(l => l.Record!).ToList();
+        if (records.Count == 0)
+        {
+            return [];
+        }
+
+        var containers = (await docker.Containers.ListAsync(
+                new ContainerListParameters { All = true, Filters = DockerFilters.ByLabel(SandboxLabels.Owner, host.Owner) }, cancellationToken).ConfigureAwait(false))
+            .ToDictionary(c => c.Id, StringComparer.Ordinal);
+        var kernels = new List<SandboxKernel>();
+        await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+            async (record, token) =>
+            {
+                if (await TakeBackAsync(record, containers, token).ConfigureAwait(false) is { } kernel)
+                {
+                    lock (kernels)
+                    {
+                        kernels.Add(kernel);
+                    }
+                }
+            }).ConfigureAwait(false);
+        var running = kernels.Count(k => k.State == SandboxKernelState.Running);
+        var elapsed = timeProvider.GetElapsedTime(begin);
+        LifecycleLog.Readopted(_logger, running, kernels.Count - running, records.Count - kernels.Count, elapsed.TotalMilliseconds);
+        return kernels;
+    }
+
+    private async Task<SandboxKernel?> TakeBackAsync(KernelRecord record, IReadOnlyDictionary<string, ContainerSummary> containers, CancellationToken cancellationToken)
+    {
+        var session = sessions.FindByKey(record.SessionKey);
+        KernelSpec? spec = null;
+        try
+        {
+            spec = await catalog.GetAsync(record.SpecName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KernelSpecNotFoundException)
+        {
+        }
+
+        if (session is null || spec is null)
+        {
+            var reason = session is null ? "its session's workspace is gone" : $"its kernelspec '{record.SpecName}' no longer exists";
+            await RemoveRunAsync(record, reason).ConfigureAwait(false);
+            Forget(record.KernelId);
+            return null;
+        }
+
+        var kernel = new SandboxKernel(record.KernelId, spec, record.Environment, record.CreatedAt, cgroup)
+        {
+            NetworkPolicy = record.NetworkPolicy is { } policy ? policies.Resolve(spec, policy) : null,
+            Session = session,
+            Generation = record.Generation,
+            WarmStart = record.WarmStart,
+            Annotations = record.Annotations,
+        };
+        sessions.CountKernel(session);
+        string? problem = record.Run is null ? record.DeathReason ?? "it was dead when the gateway stopped" : null;
+        if (record.Run is { } runRecord)
+        {
+            try
+            {
+                kernel.Run = await AdoptRunAsync(kernel, runRecord, containers, cancellationToken).ConfigureAwait(false);
+                kernel.State = SandboxKernelState.Running;
+                return kernel;
+            }
+            catch (ReadoptRefusedException ex)
+            {
+                problem = "not taken back after the gateway restarted: " + ex.Message;
+                if (ex.SecurityKind is { } kind)
+                {
+                    security.Report(kind, record.KernelId, runRecord.ContainerId, ex.Message);
+                }
+
+                await RemoveRunAsync(record, ex.Message).ConfigureAwait(false);
+            }
+        }
+
+        (kernel.State, kernel.DeathReason, kernel.DeathCause) = (SandboxKernelState.Dead, problem, "readopt");
+        return kernel;
+    }
+
+    /// <summary>The recorded run, checked as a launch checks a new one; every descriptor it opened is closed if it fails.</summary>
+    private async Task<KernelRun> AdoptRunAsync(SandboxKernel kernel, RunRecord record, IReadOnlyDictionary<string, ContainerSummary> containers, CancellationToken cancellationToken)
+    {
+        if (kernel.NetworkPolicy is not null)
+        {
+            throw new ReadoptRefusedException("its egress proxy ended with the earlier gateway process (a kernel with a network policy is restarted, not taken back)", null);
+        }
+
+        if (!containers.TryGetValue(record.ContainerId, out var summary))
+        {
+            throw new ReadoptRefusedException($"its container {record.ContainerId} is gone", null);
+        }
+
+        var expected = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [SandboxLabels.Owner] = host.Owner,
+            [SandboxLabels.Kernel] = kernel.Id,
+            [SandboxLabels.Session] = kernel.Session.Key,
+            [SandboxLabels.Run] = record.RunId,
+        };
+        foreach (var (label, value) in expected)
+        {
+            if (summary.Labels?.GetValueOrDefault(label) != value)
+            {
+                throw new ReadoptRefusedException($"its container's label {label} is '{summary.Labels?.GetValueOrDefault(label)}', not '{value}'", SecurityEventKinds.ReadoptRefused);
+            }
+        }
+
+        var inspect = await docker.Containers.InspectAsync(record.ContainerId, cancellationToken).ConfigureAwait(false);
+        if (inspect.State is not { Running: true })
+        {
+            throw new ReadoptRefusedException($"its container stopped ({KernelExit.Describe(inspect.State?.ExitCode ?? -1)})", null);
+        }
+
+        SocketDirectory sockets;
+        KernelSocketSet socketSet;
+        try
+        {
+            sockets = SocketDirectory.Reattach(host.SocketRoot, record.RunId, kernel.Session.Uid, kernel.Session.Gid, record.SocketTmpfs, _logger);
+            socketSet = sockets.OpenExisting(record.Connection);
+        }
+        catch (SandboxSecurityException ex)
+        {
+            throw new ReadoptRefusedException(ex.Message, ex.Kind);
+        }
+
+        var run = new KernelRun(kernel, record.RunId, record.Connection, sockets) { ContainerId = record.ContainerId, SocketSet = socketSet };
+        try
+        {
+            run.Client = await KernelClient.ConnectAsync(record.Connection, zmq.GetReactor(StringComparer.Ordinal.GetHashCode(kernel.Id)),
+                planner.CreateClientOptions(run, socketSet, record.ContainerId), _clientLogger).ConfigureAwait(false);
+            await run.Client.WaitForReadyAsync(host.Options.ReadoptTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException or KernelDiedException && !cancellationToken.IsCancellationRequested)
+        {
+            if (run.Client is { } client)
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+            }
+
+            socketSet.Dispose();
+            throw new ReadoptRefusedException($"it did not answer kernel_info with its stored key within {host.Options.ReadoptTimeoutSeconds} s", SecurityEventKinds.ReadoptRefused);
+        }
+
+        runs.Add(record.ContainerId, run);
+        run.Counted = true;
+        metrics.RunStarted();
+        return run;
+    }
+
+    /// <summary>Removes a recorded run's container (only if it is really this owner's) and its socket directory.</summary>
+    private async Task RemoveRunAsync(KernelRecord record, string reason)
+    {
+        LifecycleLog.NotReadopted(_logger, record.KernelId, reason);
+        if (record.Run is not { } run)
+        {
+            return;
+        }
+
+        try
+        {
+            var inspect = await docker.Containers.TryInspectAsync(run.ContainerId).ConfigureAwait(false);
+            // Only the container the record's kernel really ran in: a record naming another kernel's must not remove it.
+            if (inspect?.Config?.Labels is { } labels && labels.GetValueOrDefault(SandboxLabels.Owner) == host.Owner
+                && labels.GetValueOrDefault(SandboxLabels.Kernel) == record.KernelId)
+            {
+                await docker.Containers.RemoveAsync(run.ContainerId, force: true, removeVolumes: true, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (DockerException ex)
+        {
+            LifecycleLog.CleanupFailed(_logger, "remove container " + run.ContainerId, ex.Message);
+        }
+    }
+
+    private void ReportTampered<T>(IEnumerable<Loaded<T>> loaded) where T : class
+    {
+        foreach (var refused in loaded.Where(l => l.Problem is not null))
+        {
+            security.Report(SecurityEventKinds.StateTampered, refused.Name, null, refused.Problem!);
+        }
+    }
+
+    private void Forget(string kernelId)
+    {
+        try
+        {
+            state.DeleteKernel(kernelId);
+        }
+        catch (IOException ex)
+        {
+            LifecycleLog.CleanupFailed(_logger, "state of kernel " + kernelId, ex.Message);
+        }
+    }
+}
+
+/// <summary>A recorded kernel that cannot be taken back; <see cref="SecurityKind"/> when that points to tampering.</summary>
+internal sealed class ReadoptRefusedException(string message, string? securityKind) : Exception(message)
+{
+    public string? SecurityKind { get; } = securityKind;
+}
