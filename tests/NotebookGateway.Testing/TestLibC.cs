@@ -12,6 +12,8 @@ public static partial class TestLibC
 
     public const int SIGKILL = 9;
 
+    public const int SIGHUP = 1;
+
     public static void Kill(int pid, int signal)
     {
         if (KillNative(pid, signal) != 0)

@@ -3,7 +3,9 @@ using NotebookGateway.Docker;
 using NotebookGateway.Docker.Containers;
 using NotebookGateway.Docker.Models;
 using NotebookGateway.Jupyter.Client;
+using NotebookGateway.Jupyter.Envelope;
 using NotebookGateway.Jupyter.Messages;
+using NotebookGateway.Jupyter.Messages.Shell;
 using NotebookGateway.Kernels.Sandbox;
 using NotebookGateway.Kernels.Security;
 using NotebookGateway.Kernels.Specs;
@@ -188,7 +190,7 @@ public sealed class KernelReconciler(
         {
             run.Client = await KernelClient.ConnectAsync(record.Connection, zmq.GetReactor(StringComparer.Ordinal.GetHashCode(kernel.Id)),
                 planner.CreateClientOptions(run, socketSet, record.ContainerId), _clientLogger).ConfigureAwait(false);
-            await run.Client.WaitForReadyAsync(host.Options.ReadoptTimeout, cancellationToken).ConfigureAwait(false);
+            await ProveKeyAsync(run.Client, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException or KernelDiedException && !cancellationToken.IsCancellationRequested)
         {
@@ -205,6 +207,37 @@ public sealed class KernelReconciler(
         run.Counted = true;
         metrics.RunStarted();
         return run;
+    }
+
+    /// <summary>
+    /// A signed kernel_info_reply under the stored key, asked on control and shell at once: a kernel busy with a cell
+    /// (one that was running when the earlier process ended) answers on control (ipykernel's control thread); others
+    /// answer on shell once idle. Neither within the timeout: not taken back.
+    /// </summary>
+    private async Task ProveKeyAsync(KernelClient client, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(host.Options.ReadoptTimeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        Task<JupyterMessage>[] asked =
+        [
+            client.RequestAsync(client.CreateMessage(new KernelInfoRequest()), MessageChannel.Control, null, linked.Token),
+            client.RequestAsync(client.CreateMessage(new KernelInfoRequest()), MessageChannel.Shell, null, linked.Token),
+        ];
+        var first = await Task.WhenAny(asked).ConfigureAwait(false);
+        if (!first.IsCompletedSuccessfully)
+        {
+            first = asked.Single(t => t != first);
+        }
+
+        try
+        {
+            await first.ConfigureAwait(false);
+        }
+        finally
+        {
+            await linked.CancelAsync().ConfigureAwait(false); // the other request is not waited for
+            await Task.WhenAll(asked).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Removes a recorded run's container (only if it is really this owner's) and its socket directory.</summary>

@@ -58,12 +58,12 @@ public sealed class ReadoptionTests(SandboxEnvironment env)
         await first.DisposeAsync();
 
         Assert.True((await env.Docker.Containers.InspectAsync(container)).State!.Running);
-        var second = await env.CreateManagerAsync("keep", keep);
+        var remove = SameUids(o => o.OnStop = StopBehavior.RemoveKernels, keep);
+        var second = await env.CreateManagerAsync("keep", remove);
         var back = second.GetKernel(kernel.Id);
         Assert.Equal("kept across an upgrade", await SandboxEnvironment.RunAsync(back, "print(y)"));
 
         // Remove mode (the default) empties the state: a third start finds nothing to take back.
-        var remove = SameUids(o => o.OnStop = StopBehavior.RemoveKernels, keep);
         await second.DisposeAsync();
         Assert.Null(await env.Docker.Containers.TryInspectAsync(container));
         var third = await env.CreateManagerAsync("keep", remove);

@@ -67,7 +67,7 @@ public sealed class ReadoptionTests
         finally
         {
             GatewayExit exit = await gateway.StopAsync();
-            Assert.Empty(exit.LeftoverContainers);
+            Assert.True(exit.LeftoverContainers.Count == 0, "containers left behind:\n" + gateway.Output);
         }
     }
 
@@ -94,7 +94,7 @@ public sealed class ReadoptionTests
         finally
         {
             GatewayExit exit = await gateway.StopAsync();
-            Assert.Empty(exit.LeftoverContainers);
+            Assert.True(exit.LeftoverContainers.Count == 0, "containers left behind:\n" + gateway.Output);
         }
     }
 

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using NotebookGateway.Kernels.Lifecycle;
+using NotebookGateway.Kernels.Sandbox;
+
+namespace NotebookGateway.Kernels.Tests.Lifecycle;
+
+/// <summary>
+/// dockerd killed (SIGKILL) and started again under running kernels, without and with <c>live-restore</c>. Runs alone,
+/// after every other collection of this assembly (the engine is down meanwhile), with a sandbox environment of its own.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class EngineRestartCollection : ICollectionFixture<SandboxEnvironment>
+{
+    public const string Name = "Engine restarts (alone)";
+}
+
+[Collection(EngineRestartCollection.Name)]
+public sealed class EngineRestartTests(SandboxEnvironment env)
+{
+    private const string DaemonJson = "/etc/docker/daemon.json";
+
+    [Fact]
+    public async Task WithoutLiveRestore_KernelsDieWithTheReason_RestartWorks_NothingLeaks()
+    {
+        var loopsBefore = LoopDevices();
+        var fdsBefore = Directory.GetFiles("/proc/self/fd").Length;
+        var manager = await env.CreateManagerAsync("engine-restart");
+        var kernel = await manager.StartKernelAsync(new KernelStartRequest { SpecName = SandboxEnvironment.Py, SessionId = "e" });
+        await SandboxEnvironment.RunAsync(kernel, "x = 1");
+        var container = kernel.ContainerId!;
+        var dead = KernelEvents.WaitForAsync(manager, kernel.Id, SandboxKernelState.Dead);
+
+        await RestartEngineAsync();
+
+        var died = await dead.WaitAsync(TimeSpan.FromSeconds(90));
+        Assert.False(string.IsNullOrEmpty(died.Reason));
+        Assert.Null(kernel.ContainerId);
+        Assert.True(await KernelEvents.EventuallyAsync(() => Directory.GetFileSystemEntries(manager.SocketRoot).Length == 0, TestTimeouts.Step),
+            "the dead run's socket directory was not removed: " + string.Join(", ", Directory.GetFileSystemEntries(manager.SocketRoot)));
+        Assert.Null(await env.Docker.Containers.TryInspectAsync(container));
+
+        // The kernel is restartable in its kept workspace, and new kernels start: the event stream came back.
+        await manager.RestartKernelAsync(kernel.Id);
+        Assert.Equal("2", await SandboxEnvironment.RunAsync(kernel, "print(1 + 1)"));
+        var fresh = await manager.StartKernelAsync(new KernelStartRequest { SpecName = SandboxEnvironment.Py });
+        var freshDeath = KernelEvents.WaitForAsync(manager, fresh.Id, SandboxKernelState.Dead);
+        await env.Docker.Containers.KillAsync(fresh.ContainerId!, "SIGKILL");
+        Assert.Contains("signal 9", (await freshDeath.WaitAsync(TestTimeouts.Long)).Reason, StringComparison.Ordinal);
+
+        await manager.DisposeAsync();
+        await env.AssertNothingLeftAsync(manager.Owner);
+        Assert.Equal(loopsBefore, LoopDevices());
+        Assert.InRange(Directory.GetFiles("/proc/self/fd").Length, 0, fdsBefore + 10);
+    }
+
+    [Fact]
+    public async Task WithLiveRestore_KernelsSurvive_AndTheEventStreamReconnects()
+    {
+        var original = await File.ReadAllTextAsync(DaemonJson);
+        var config = JsonNode.Parse(original)!.AsObject();
+        config["live-restore"] = true;
+        await File.WriteAllTextAsync(DaemonJson, config.ToJsonString());
+        try
+        {
+            await ReloadEngineConfigAsync();
+            var manager = await env.CreateManagerAsync("live-restore");
+            var kernel = await manager.StartKernelAsync(new KernelStartRequest { SpecName = SandboxEnvironment.Py });
+            await SandboxEnvironment.RunAsync(kernel, "y = 'survives the engine'");
+            var container = kernel.ContainerId!;
+
+            await RestartEngineAsync();
+
+            Assert.Equal("survives the engine", await SandboxEnvironment.RunAsync(kernel, "print(y)"));
+            Assert.Equal(SandboxKernelState.Running, kernel.State);
+            Assert.Equal(container, kernel.ContainerId);
+            Assert.True(await KernelEvents.EventuallyAsync(() => env.Logs.Dump().Contains("Resubscribed to the engine's event stream", StringComparison.Ordinal), TimeSpan.FromSeconds(30)));
+
+            // Deaths after the engine came back are still seen through the re-established stream.
+            var dead = KernelEvents.WaitForAsync(manager, kernel.Id, SandboxKernelState.Dead);
+            await env.Docker.Containers.KillAsync(container, "SIGKILL");
+            Assert.Contains("signal 9", (await dead.WaitAsync(TestTimeouts.Long)).Reason, StringComparison.Ordinal);
+            await manager.DisposeAsync();
+            await env.AssertNothingLeftAsync(manager.Owner);
+        }
+        finally
+        {
+            await File.WriteAllTextAsync(DaemonJson, original);
+            await ReloadEngineConfigAsync();
+        }
+    }
+
+    /// <summary>SIGKILL to dockerd, then the project's own start-up (scripts/lib/docker-engine.sh) until the engine answers.</summary>
+    private static async Task RestartEngineAsync()
+    {
+        var pid = int.Parse((await File.ReadAllTextAsync("/var/run/docker.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        TestLibC.Kill(pid, TestLibC.SIGKILL);
+        Assert.True(await KernelEvents.EventuallyAsync(() => !File.Exists($"/proc/{pid}/status") || File.ReadAllText($"/proc/{pid}/status").Contains("State:\tZ", StringComparison.Ordinal), TestTimeouts.Step),
+            $"dockerd {pid} did not exit after SIGKILL");
+        await RunEngineScriptAsync("ensure_docker_engine");
+    }
+
+    private static async Task ReloadEngineConfigAsync()
+    {
+        var pid = int.Parse((await File.ReadAllTextAsync("/var/run/docker.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        TestLibC.Kill(pid, TestLibC.SIGHUP);
+        await RunEngineScriptAsync("ensure_docker_engine");
+    }
+
+    private static async Task RunEngineScriptAsync(string function)
+    {
+        var start = new ProcessStartInfo("bash", ["-c", $"source scripts/lib/docker-engine.sh && {function}"])
+        {
+            WorkingDirectory = RepositoryPaths.Root,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.True(process.ExitCode == 0, $"{function} failed: {await stderr}{await stdout}");
+    }
+
+    private static IReadOnlyList<string> LoopDevices() =>
+        Directory.GetDirectories("/sys/block", "loop*").Where(d => File.Exists(Path.Combine(d, "loop", "backing_file"))).Select(Path.GetFileName).Order().ToList()!;
+}
