@@ -83,6 +83,19 @@ _docker_engine_pid() {
     rm -f "$pidfile"
 }
 
+# dockerd refuses to start while the pid file of its own containerd names a live process, and waits for
+# that containerd's socket until it gives up. After dockerd was killed its containerd dies too (a
+# parent-death signal), but where pid 1 does not reap orphans it stays a zombie: the file goes stale.
+_docker_engine_clear_containerd_pid() {
+    local pidfile=/var/run/docker/containerd/containerd.pid pid
+    [ -f "$pidfile" ] || return 0
+    pid="$(tr -dc '0-9' <"$pidfile" 2>/dev/null || true)"
+    if [ -z "$pid" ] || ! _docker_engine_alive "$pid"; then
+        _docker_engine_log "removing stale $pidfile (pid ${pid:-?} has exited)"
+        rm -f "$pidfile"
+    fi
+}
+
 ensure_docker_engine() {
     local sock="${DOCKER_ENGINE_SOCKET:-/var/run/docker.sock}"
     local logf="${DOCKER_ENGINE_LOG:-/var/log/dockerd.log}"
@@ -99,6 +112,7 @@ ensure_docker_engine() {
             _docker_engine_log "the engine is not running and starting dockerd needs root"
             return 1
         fi
+        _docker_engine_clear_containerd_pid
         _docker_engine_log "starting dockerd (log: $logf)"
         mkdir -p "$(dirname "$logf")"
         local args=()

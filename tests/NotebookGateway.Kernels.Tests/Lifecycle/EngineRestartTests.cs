@@ -58,12 +58,9 @@ public sealed class EngineRestartTests(SandboxEnvironment env)
     public async Task WithLiveRestore_KernelsSurvive_AndTheEventStreamReconnects()
     {
         var original = await File.ReadAllTextAsync(DaemonJson);
-        var config = JsonNode.Parse(original)!.AsObject();
-        config["live-restore"] = true;
-        await File.WriteAllTextAsync(DaemonJson, config.ToJsonString());
+        await SetLiveRestoreAsync(original, true);
         try
         {
-            await ReloadEngineConfigAsync();
             var manager = await env.CreateManagerAsync("live-restore");
             var kernel = await manager.StartKernelAsync(new KernelStartRequest { SpecName = SandboxEnvironment.Py });
             await SandboxEnvironment.RunAsync(kernel, "y = 'survives the engine'");
@@ -85,26 +82,59 @@ public sealed class EngineRestartTests(SandboxEnvironment env)
         }
         finally
         {
+            // A reload only changes keys the file names: false is set explicitly, then the file is put back as it was.
+            await SetLiveRestoreAsync(original, false);
             await File.WriteAllTextAsync(DaemonJson, original);
-            await ReloadEngineConfigAsync();
         }
     }
 
-    /// <summary>SIGKILL to dockerd, then the project's own start-up (scripts/lib/docker-engine.sh) until the engine answers.</summary>
+    private static async Task SetLiveRestoreAsync(string original, bool enabled)
+    {
+        var config = JsonNode.Parse(original)!.AsObject();
+        config["live-restore"] = enabled;
+        await File.WriteAllTextAsync(DaemonJson, config.ToJsonString());
+        await ReloadEngineConfigAsync(enabled);
+    }
+
+    /// <summary>
+    /// SIGKILL to dockerd; its containerd dies with it (the engine starts it with a parent-death signal) while the
+    /// containers' shims live on. Once both are gone, the project's own start-up (scripts/lib/docker-engine.sh) starts
+    /// the engine again and waits until it answers.
+    /// </summary>
     private static async Task RestartEngineAsync()
     {
-        var pid = int.Parse((await File.ReadAllTextAsync("/var/run/docker.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        TestLibC.Kill(pid, TestLibC.SIGKILL);
-        Assert.True(await KernelEvents.EventuallyAsync(() => !File.Exists($"/proc/{pid}/status") || File.ReadAllText($"/proc/{pid}/status").Contains("State:\tZ", StringComparison.Ordinal), TestTimeouts.Step),
-            $"dockerd {pid} did not exit after SIGKILL");
+        var dockerd = ReadPid("/var/run/docker.pid");
+        var containerd = File.Exists(ContainerdPidFile) ? ReadPid(ContainerdPidFile) : (int?)null;
+        TestLibC.Kill(dockerd, TestLibC.SIGKILL);
+        Assert.True(await KernelEvents.EventuallyAsync(() => Gone(dockerd) && (containerd is not { } c || Gone(c)), TestTimeouts.Step),
+            $"dockerd {dockerd} or its containerd {containerd} did not exit after SIGKILL");
         await RunEngineScriptAsync("ensure_docker_engine");
     }
 
-    private static async Task ReloadEngineConfigAsync()
+    /// <summary>SIGHUP makes dockerd re-read daemon.json; done when the engine reports the new live-restore setting.</summary>
+    private static async Task ReloadEngineConfigAsync(bool liveRestore)
     {
-        var pid = int.Parse((await File.ReadAllTextAsync("/var/run/docker.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        TestLibC.Kill(pid, TestLibC.SIGHUP);
-        await RunEngineScriptAsync("ensure_docker_engine");
+        TestLibC.Kill(ReadPid("/var/run/docker.pid"), TestLibC.SIGHUP);
+        var expected = liveRestore ? "true" : "false";
+        string seen = "";
+        Assert.True(await KernelEvents.EventuallyAsync(() => (seen = DockerInfo("{{.LiveRestoreEnabled}}")) == expected, TestTimeouts.Step),
+            $"the engine reports live-restore {seen}, not {expected}, after SIGHUP");
+    }
+
+    private const string ContainerdPidFile = "/var/run/docker/containerd/containerd.pid";
+
+    private static int ReadPid(string file) => int.Parse(File.ReadAllText(file).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Exited: no such process, or a zombie nobody reaped (pid 1 here may not).</summary>
+    private static bool Gone(int pid) =>
+        !File.Exists($"/proc/{pid}/status") || File.ReadAllText($"/proc/{pid}/status").Contains("State:\tZ", StringComparison.Ordinal);
+
+    private static string DockerInfo(string format)
+    {
+        using var process = Process.Start(new ProcessStartInfo("docker", ["info", "--format", format]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return output.Trim();
     }
 
     private static async Task RunEngineScriptAsync(string function)
