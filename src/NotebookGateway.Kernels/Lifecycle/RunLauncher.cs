@@ -44,7 +44,17 @@ public sealed class RunLauncher(
         var session = kernel.Session;
         var runId = RunPlanner.NewRunId();
         var connection = RunPlanner.CreateConnection(kernel.Spec);
-        var sockets = SocketDirectory.Create(host.SocketRoot, runId, session.Uid, session.Gid, options, _logger);
+        SocketDirectory sockets;
+        try
+        {
+            sockets = SocketDirectory.Create(host.SocketRoot, runId, session.Uid, session.Gid, options, _logger);
+        }
+        catch (IOException ex)
+        {
+            metrics.KernelStarts.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
+            throw new KernelLaunchException($"Kernel {kernel.Id}: its socket directory could not be made under {host.SocketRoot}: {ex.Message}", ex);
+        }
+
         var run = new KernelRun(kernel, runId, connection, sockets);
         var phases = new StartPhases(timeProvider);
         try

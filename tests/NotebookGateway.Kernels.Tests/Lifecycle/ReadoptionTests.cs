@@ -198,6 +198,43 @@ public sealed class ReadoptionTests(SandboxEnvironment env)
         }
     }
 
+    [Fact]
+    public async Task SocketRootFull_StartFailsWithAClearError_RunningKernelsUnharmed()
+    {
+        var socketRoot = Path.Combine(env.Root, "small-sockets-" + Interlocked.Increment(ref s_ranges));
+        Directory.CreateDirectory(socketRoot);
+        Assert.Null(HostMounts.TryMountTmpfs(socketRoot, "size=64k,nr_inodes=64,mode=0755"));
+        try
+        {
+            var manager = await env.CreateManagerAsync("sockets-full", o => o.SocketRoot = socketRoot);
+            var running = await manager.StartKernelAsync(new KernelStartRequest { SpecName = SandboxEnvironment.Py });
+            var filler = Path.Combine(socketRoot, "filler");
+            Directory.CreateDirectory(filler);
+            Assert.Throws<IOException>((Action)(() =>
+            {
+                for (var i = 0; ; i++)
+                {
+                    File.WriteAllBytes(Path.Combine(filler, i.ToString(System.Globalization.CultureInfo.InvariantCulture)), []);
+                }
+            }));
+
+            var ex = await Assert.ThrowsAsync<KernelLaunchException>(() => manager.StartKernelAsync(new KernelStartRequest { SpecName = SandboxEnvironment.Py, SessionId = "late" }));
+
+            Assert.Contains("socket directory could not be made", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("No space left on device", ex.Message, StringComparison.Ordinal);
+            Assert.Single(await env.ContainersOfAsync(manager.Owner));
+            Assert.Equal("ok", await SandboxEnvironment.RunAsync(running, "print('ok')"));
+            Assert.Empty(NoFollow.DeleteTree(filler));
+            await manager.EndSessionAsync("late");
+            await manager.DisposeAsync();
+            await env.AssertNothingLeftAsync(manager.Owner);
+        }
+        finally
+        {
+            _ = HostMounts.TryUnmount(socketRoot, detach: true);
+        }
+    }
+
     /// <summary>Options that give every manager of one test the same uid range (a restarted gateway keeps its configuration).</summary>
     private static Action<SandboxOptions> SameUids(Action<SandboxOptions>? also = null, Action<SandboxOptions>? previous = null)
     {
