@@ -31,6 +31,7 @@ public sealed class KernelReconciler(
     KernelSpecCatalog catalog,
     SessionRegistry sessions,
     RunPlanner planner,
+    RunLauncher launcher,
     RunTable runs,
     NetworkPolicyResolver policies,
     ContainerCgroup cgroup,
@@ -142,11 +143,6 @@ public sealed class KernelReconciler(
     /// <summary>The recorded run, checked as a launch checks a new one; every descriptor it opened is closed if it fails.</summary>
     private async Task<KernelRun> AdoptRunAsync(SandboxKernel kernel, RunRecord record, IReadOnlyDictionary<string, ContainerSummary> containers, CancellationToken cancellationToken)
     {
-        if (kernel.NetworkPolicy is not null)
-        {
-            throw new ReadoptRefusedException("its egress proxy ended with the earlier gateway process (a kernel with a network policy is restarted, not taken back)", null);
-        }
-
         if (!containers.TryGetValue(record.ContainerId, out var summary))
         {
             throw new ReadoptRefusedException($"its container {record.ContainerId} is gone", null);
@@ -194,13 +190,21 @@ public sealed class KernelReconciler(
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException or KernelDiedException && !cancellationToken.IsCancellationRequested)
         {
-            if (run.Client is { } client)
-            {
-                await client.DisposeAsync().ConfigureAwait(false);
-            }
-
-            socketSet.Dispose();
+            await ReleaseAsync(run).ConfigureAwait(false);
             throw new ReadoptRefusedException($"it did not answer kernel_info with its stored key within {host.Options.ReadoptTimeoutSeconds} s", SecurityEventKinds.ReadoptRefused);
+        }
+
+        if (kernel.NetworkPolicy is { } policy)
+        {
+            try
+            {
+                await launcher.ListenAgainAsync(run, policy, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or SandboxSecurityException or ContainerExitedException or DockerException)
+            {
+                await ReleaseAsync(run).ConfigureAwait(false);
+                throw new ReadoptRefusedException("its egress proxy could not listen again: " + ex.Message, (ex as SandboxSecurityException)?.Kind);
+            }
         }
 
         runs.Add(record.ContainerId, run);
@@ -237,6 +241,21 @@ public sealed class KernelReconciler(
         {
             await linked.CancelAsync().ConfigureAwait(false); // the other request is not waited for
             await Task.WhenAll(asked).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Lets go of what a refused run opened (the container itself is removed by the caller).</summary>
+    private static async Task ReleaseAsync(KernelRun run)
+    {
+        if (run.Client is { } client)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+        }
+
+        run.SocketSet?.Dispose();
+        if (run.Egress is { } proxy)
+        {
+            await proxy.DisposeAsync().ConfigureAwait(false);
         }
     }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using NotebookGateway.Docker;
 using NotebookGateway.Docker.Containers;
 using NotebookGateway.Docker.Models;
+using NotebookGateway.Egress.Policies;
 using NotebookGateway.Egress.Proxy;
 using NotebookGateway.Jupyter.Client;
 using NotebookGateway.Kernels.Sandbox;
@@ -129,6 +130,19 @@ public sealed class RunLauncher(
 
             throw error;
         }
+    }
+
+    /// <summary>
+    /// The egress proxy of a run taken back after a restart: the earlier process's listeners died with it, so the
+    /// gateway listens again, at the same host socket name (the sandbox's bind mount keeps the dead inode, unused) and
+    /// on the container's 127.0.0.1:3128, which is what the kernel's proxy variables name.
+    /// </summary>
+    internal async Task ListenAgainAsync(KernelRun run, EgressPolicy policy, CancellationToken cancellationToken)
+    {
+        _ = NoFollow.Unlink(run.Sockets.EgressSocketPath);
+        run.Egress = egress.Listen(run.Sockets.EgressSocketPath, run.Kernel.Id, policy);
+        run.Sockets.CheckEgressSocket();
+        await ListenInContainerAsync(run.Egress, run.ContainerId!, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -160,67 +160,45 @@ public sealed class ReadoptionTests(SandboxEnvironment env)
         await env.AssertNothingLeftAsync(next.Owner);
     }
 
-    [Fact]
-    public async Task StateDiskFull_StartFailsWithAClearError_RunningKernelsUnharmed()
+    [Theory]
+    [InlineData("state", "the session's uid or workspace could not be set up")]
+    [InlineData("sockets", "its socket directory could not be made")]
+    public async Task FullDisk_StartFailsWithAClearError_RunningKernelsUnharmed(string which, string expected)
     {
-        var stateRoot = Path.Combine(env.Root, "small-state-" + Interlocked.Increment(ref s_ranges));
-        Directory.CreateDirectory(stateRoot);
-        Assert.Null(HostMounts.TryMountTmpfs(stateRoot, "size=256k,mode=0755"));
+        var root = Path.Combine(env.Root, $"small-{which}-{Interlocked.Increment(ref s_ranges)}");
+        Directory.CreateDirectory(root);
+        Assert.Null(HostMounts.TryMountTmpfs(root, "size=256k,nr_inodes=64,mode=0755"));
         try
         {
-            var manager = await env.CreateManagerAsync("state-full", o => o.StateRoot = stateRoot);
-            var running = await manager.StartKernelAsync(new KernelStartRequest { SpecName = SandboxEnvironment.Py });
-            using (var filler = File.OpenHandle(Path.Combine(stateRoot, "filler"), FileMode.CreateNew, FileAccess.Write))
+            var manager = await env.CreateManagerAsync("full-" + which, o =>
             {
-                var block = new byte[16 * 1024];
+                if (which == "state")
+                {
+                    o.StateRoot = root;
+                }
+                else
+                {
+                    o.SocketRoot = root;
+                }
+            });
+            var running = await manager.StartKernelAsync(new KernelStartRequest { SpecName = SandboxEnvironment.Py });
+            var filler = Path.Combine(root, "filler");
+            Directory.CreateDirectory(filler);
+            foreach (var size in new[] { 16 * 1024, 0 })
+            {
+                // Blocks first, then inodes: whatever the gateway writes next finds no room.
                 Assert.Throws<IOException>((Action)(() =>
                 {
-                    for (long offset = 0; ; offset += block.Length)
+                    for (var i = 0; ; i++)
                     {
-                        RandomAccess.Write(filler, block, offset);
+                        File.WriteAllBytes(Path.Combine(filler, $"{size}-{i}"), new byte[size]);
                     }
                 }));
             }
 
             var ex = await Assert.ThrowsAsync<KernelLaunchException>(() => manager.StartKernelAsync(new KernelStartRequest { SpecName = SandboxEnvironment.Py, SessionId = "late" }));
 
-            Assert.Contains("could not", ex.Message, StringComparison.Ordinal);
-            Assert.Contains("No space left on device", ex.Message, StringComparison.Ordinal);
-            Assert.Single(await env.ContainersOfAsync(manager.Owner));
-            Assert.Equal("ok", await SandboxEnvironment.RunAsync(running, "print('ok')"));
-            File.Delete(Path.Combine(stateRoot, "filler"));
-            await manager.DisposeAsync();
-            await env.AssertNothingLeftAsync(manager.Owner);
-        }
-        finally
-        {
-            _ = HostMounts.TryUnmount(stateRoot, detach: true);
-        }
-    }
-
-    [Fact]
-    public async Task SocketRootFull_StartFailsWithAClearError_RunningKernelsUnharmed()
-    {
-        var socketRoot = Path.Combine(env.Root, "small-sockets-" + Interlocked.Increment(ref s_ranges));
-        Directory.CreateDirectory(socketRoot);
-        Assert.Null(HostMounts.TryMountTmpfs(socketRoot, "size=64k,nr_inodes=64,mode=0755"));
-        try
-        {
-            var manager = await env.CreateManagerAsync("sockets-full", o => o.SocketRoot = socketRoot);
-            var running = await manager.StartKernelAsync(new KernelStartRequest { SpecName = SandboxEnvironment.Py });
-            var filler = Path.Combine(socketRoot, "filler");
-            Directory.CreateDirectory(filler);
-            Assert.Throws<IOException>((Action)(() =>
-            {
-                for (var i = 0; ; i++)
-                {
-                    File.WriteAllBytes(Path.Combine(filler, i.ToString(System.Globalization.CultureInfo.InvariantCulture)), []);
-                }
-            }));
-
-            var ex = await Assert.ThrowsAsync<KernelLaunchException>(() => manager.StartKernelAsync(new KernelStartRequest { SpecName = SandboxEnvironment.Py, SessionId = "late" }));
-
-            Assert.Contains("socket directory could not be made", ex.Message, StringComparison.Ordinal);
+            Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
             Assert.Contains("No space left on device", ex.Message, StringComparison.Ordinal);
             Assert.Single(await env.ContainersOfAsync(manager.Owner));
             Assert.Equal("ok", await SandboxEnvironment.RunAsync(running, "print('ok')"));
@@ -231,7 +209,7 @@ public sealed class ReadoptionTests(SandboxEnvironment env)
         }
         finally
         {
-            _ = HostMounts.TryUnmount(socketRoot, detach: true);
+            _ = HostMounts.TryUnmount(root, detach: true);
         }
     }
 

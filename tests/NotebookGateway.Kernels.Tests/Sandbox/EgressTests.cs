@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using NotebookGateway.Egress.Options;
 using NotebookGateway.Egress.Proxy;
 using NotebookGateway.Kernels.Lifecycle;
+using NotebookGateway.Kernels.Options;
 using MsOptions = Microsoft.Extensions.Options.Options;
 
 namespace NotebookGateway.Kernels.Tests.Sandbox;
@@ -306,7 +307,8 @@ public sealed partial class EgressTests(SandboxEnvironment env) : IAsyncLifetime
         return await manager.StartKernelAsync(new KernelStartRequest { SpecName = spec });
     }
 
-    private async Task<SandboxKernelManager> CreateManagerAsync(string name, EgressPolicyOptions policy, Action<EgressOptions>? configure = null)
+    private async Task<SandboxKernelManager> CreateManagerAsync(string name, EgressPolicyOptions policy, Action<EgressOptions>? configure = null,
+        Action<SandboxOptions>? sandbox = null)
     {
         // Loopback here means the host's test servers, so nothing bypasses the proxy.
         var options = new EgressOptions { NoProxy = "", Policies = { ["test"] = policy } };
@@ -320,7 +322,7 @@ public sealed partial class EgressTests(SandboxEnvironment env) : IAsyncLifetime
                 _waiters.RemoveAll(met => met());
             }
         };
-        var manager = await env.CreateManagerAsync("egress-" + name, egress: proxy);
+        var manager = await env.CreateManagerAsync("egress-" + name, sandbox, egress: proxy);
         _managers.Add(manager);
         return manager;
     }
