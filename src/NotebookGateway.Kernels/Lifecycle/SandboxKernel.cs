@@ -56,9 +56,6 @@ public sealed class SandboxKernel
     /// <summary>What the host keeps with the kernel in the state directory (e.g. the server's owner and culling clock).</summary>
     public IReadOnlyDictionary<string, string> Annotations { get; internal set; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-    /// <summary>True when this process took the kernel back from an earlier one after a restart.</summary>
-    public bool Readopted { get; internal init; }
-
     /// <summary>Whether the first run was a waiting sandbox from the pool (a warm start) rather than started for this kernel.</summary>
     public bool WarmStart { get; internal set; }
 

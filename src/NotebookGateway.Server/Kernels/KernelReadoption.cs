@@ -46,6 +46,10 @@ public sealed partial class KernelReadoption(SandboxKernelManager manager, Gatew
         {
             kernels.RecordActivity();
         }
+        else
+        {
+            sessions.ForgetRecorded();
+        }
         return Task.CompletedTask;
     }
 

@@ -159,6 +159,22 @@ public sealed partial class SessionStore(SandboxKernelManager manager, ILogger<S
         return restored;
     }
 
+    /// <summary>Removes every recorded session (a stop that removes the kernels and workspaces: nothing is left to list).</summary>
+    public void ForgetRecorded()
+    {
+        try
+        {
+            foreach (var file in manager.StateFiles.ReadAll(Category))
+            {
+                manager.StateFiles.Delete(Category, file.Name);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException)
+        {
+            Log.NotRecorded(logger, "*", ex.Message);
+        }
+    }
+
     private static partial class Log
     {
         [LoggerMessage(EventId = 3110, Level = LogLevel.Error, Message = "Session `{SessionId}`: its state could not be recorded: {Error}")]
