@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using NotebookGateway.Docker;
 using NotebookGateway.Docker.Containers;
 using NotebookGateway.Docker.Models;
+using NotebookGateway.Egress.Policies;
 using NotebookGateway.Jupyter.Client;
 using NotebookGateway.Jupyter.Envelope;
 using NotebookGateway.Jupyter.Messages;
@@ -98,9 +99,20 @@ public sealed class KernelReconciler(
         {
         }
 
-        if (session is null || spec is null)
+        EgressPolicy? networkPolicy = null;
+        string? policyProblem = null;
+        try
         {
-            var reason = session is null ? "its session's workspace is gone" : $"its kernelspec '{record.SpecName}' no longer exists";
+            networkPolicy = spec is not null && record.NetworkPolicy is { } policy ? policies.Resolve(spec, policy) : null;
+        }
+        catch (KernelLaunchException ex)
+        {
+            policyProblem = $"its network policy '{record.NetworkPolicy}' is no longer allowed: {ex.Message}";
+        }
+
+        if (session is null || spec is null || policyProblem is not null)
+        {
+            var reason = session is null ? "its session's workspace is gone" : spec is null ? $"its kernelspec '{record.SpecName}' no longer exists" : policyProblem!;
             await RemoveRunAsync(record, reason).ConfigureAwait(false);
             Forget(record.KernelId);
             return null;
@@ -108,7 +120,7 @@ public sealed class KernelReconciler(
 
         var kernel = new SandboxKernel(record.KernelId, spec, record.Environment, record.CreatedAt, cgroup)
         {
-            NetworkPolicy = record.NetworkPolicy is { } policy ? policies.Resolve(spec, policy) : null,
+            NetworkPolicy = networkPolicy,
             Session = session,
             Generation = record.Generation,
             WarmStart = record.WarmStart,
@@ -124,10 +136,11 @@ public sealed class KernelReconciler(
                 kernel.State = SandboxKernelState.Running;
                 return kernel;
             }
-            catch (ReadoptRefusedException ex)
+            catch (Exception ex) when (ex is ReadoptRefusedException or DockerException or IOException)
             {
+                // DockerException: the container went away between the listing and the inspect, or the engine failed.
                 problem = "not taken back after the gateway restarted: " + ex.Message;
-                if (ex.SecurityKind is { } kind)
+                if ((ex as ReadoptRefusedException)?.SecurityKind is { } kind)
                 {
                     security.Report(kind, record.KernelId, runRecord.ContainerId, ex.Message);
                 }
