@@ -29,9 +29,21 @@ public sealed partial class SandboxKernelManager
         if (host.Options.OnStop == StopBehavior.KeepKernels && _ready)
         {
             await LeaveForNextStartAsync().ConfigureAwait(false);
-            return;
+        }
+        else
+        {
+            await RemoveEverythingAsync().ConfigureAwait(false);
         }
 
+        if (OwnedServices is not null)
+        {
+            await OwnedServices.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The SIGTERM path by default: every kernel, pool sandbox, workspace and state record goes.</summary>
+    private async Task RemoveEverythingAsync()
+    {
         var teardowns = new List<Task>();
         foreach (var kernel in _kernels.Values)
         {
@@ -68,33 +80,21 @@ public sealed partial class SandboxKernelManager
         }
 
         LifecycleLog.Disposed(logger, host.Owner, InstanceId);
-        if (OwnedServices is not null)
-        {
-            await OwnedServices.DisposeAsync().ConfigureAwait(false);
-        }
     }
 
     /// <summary>
     /// The stop of an upgrade: every kernel keeps running and stays recorded for the next start to take back; only this
-    /// process's hold on them ends (clients, socket descriptors, egress listeners). Waiting pool sandboxes are removed.
+    /// process's hold on them ends (clients, socket descriptors, egress listeners). Their records are current already
+    /// (every change of a kernel rewrites its record). Waiting pool sandboxes are removed.
     /// </summary>
     private async Task LeaveForNextStartAsync()
     {
         await pool.RetireAllAsync().ConfigureAwait(false);
-        foreach (var kernel in _kernels.Values)
-        {
-            TryRecord(kernel);
-        }
-
         var count = _kernels.Count;
         await launcher.ReleaseAllAsync().ConfigureAwait(false);
         await sessions.LeaveForNextStartAsync().ConfigureAwait(false);
         _kernels.Clear();
         LifecycleLog.LeftForNextStart(logger, host.Owner, count);
-        if (OwnedServices is not null)
-        {
-            await OwnedServices.DisposeAsync().ConfigureAwait(false);
-        }
     }
 
     /// <summary>

@@ -118,8 +118,7 @@ public sealed partial class SocketDirectory
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(containerExited);
-        var names = KernelSocketSet.Channels.ToDictionary(c => c, c => Path.GetFileName(connection.IpcPathOf(c)
-            ?? throw new ArgumentException("The connection must use the ipc transport.", nameof(connection))));
+        var names = SocketNames(connection);
         var opened = new Dictionary<MessageChannel, FileDescriptor>();
         var success = false;
         try
@@ -157,10 +156,7 @@ public sealed partial class SocketDirectory
         {
             if (!success)
             {
-                foreach (var descriptor in opened.Values)
-                {
-                    descriptor.Dispose();
-                }
+                DisposeAll(opened);
             }
         }
     }
@@ -177,9 +173,8 @@ public sealed partial class SocketDirectory
         try
         {
             using var directory = NoFollow.OpenDirectory(HostPath);
-            foreach (var channel in KernelSocketSet.Channels)
+            foreach (var (channel, name) in SocketNames(connection))
             {
-                var name = Path.GetFileName(connection.IpcPathOf(channel) ?? throw new ArgumentException("The connection must use the ipc transport.", nameof(connection)));
                 opened[channel] = OpenChecked(directory, name)
                     ?? throw new SandboxSecurityException(SecurityEventKinds.SocketNotASocket, $"{name} is missing from the socket directory.");
             }
@@ -188,12 +183,21 @@ public sealed partial class SocketDirectory
         }
         catch
         {
-            foreach (var descriptor in opened.Values)
-            {
-                descriptor.Dispose();
-            }
-
+            DisposeAll(opened);
             throw;
+        }
+    }
+
+    /// <summary>The socket file name of each channel in the run's directory.</summary>
+    private static Dictionary<MessageChannel, string> SocketNames(ConnectionInfo connection) =>
+        KernelSocketSet.Channels.ToDictionary(c => c, c => Path.GetFileName(connection.IpcPathOf(c)
+            ?? throw new ArgumentException("The connection must use the ipc transport.", nameof(connection))));
+
+    private static void DisposeAll(Dictionary<MessageChannel, FileDescriptor> opened)
+    {
+        foreach (var descriptor in opened.Values)
+        {
+            descriptor.Dispose();
         }
     }
 

@@ -101,8 +101,8 @@ public sealed class StateFiles
             return StateFile.Tampered(name, $"cannot be opened without following it ({LibC.Describe(Marshal.GetLastPInvokeError())})");
         }
 
-        using var handle = new SafeFileHandle(fd, ownsHandle: true);
-        using var descriptor = new FileDescriptor(LibC.Dup(fd));
+        using var descriptor = new FileDescriptor(fd);
+        using var handle = new SafeFileHandle(descriptor.DangerousGetHandle(), ownsHandle: false); // for RandomAccess; the descriptor owns it
         var status = NoFollow.Stat(descriptor);
         if (!status.IsRegularFile || status.Uid != LibC.GetEUid() || (status.Permissions & 0b000_111_111) != 0)
         {
