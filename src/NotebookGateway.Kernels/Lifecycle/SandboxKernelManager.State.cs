@@ -8,8 +8,8 @@ public sealed partial class SandboxKernelManager
     /// <summary>The kernels this process took back from an earlier one at <see cref="InitializeAsync"/> (running or dead).</summary>
     public IReadOnlyList<SandboxKernel> Readopted { get; private set; } = [];
 
-    /// <summary>The state directory's files, for what the host keeps beside the kernels (e.g. its own sessions).</summary>
-    public StateFiles StateFiles => state.Files;
+    /// <summary>The state directory, for what the host keeps beside the kernels (e.g. its own sessions).</summary>
+    public KernelStateStore State => state;
 
     /// <summary>
     /// Replaces the host's annotations of a kernel and records them (e.g. its culling clock). False when the kernel is

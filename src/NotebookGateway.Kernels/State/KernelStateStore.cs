@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using NotebookGateway.Kernels.Sandbox;
 
 namespace NotebookGateway.Kernels.State;
@@ -31,16 +32,19 @@ public sealed class KernelStateStore(SandboxHost host)
 
     internal void DeleteSession(string key) => Files.Delete(Sessions, key);
 
-    internal IReadOnlyList<Loaded<KernelRecord>> LoadKernels() =>
-        Load(Kernels, body => JsonSerializer.Deserialize(body, StateJsonContext.Default.KernelRecord), r => r.KernelId);
+    internal IReadOnlyList<Loaded<KernelRecord>> LoadKernels() => Load(Kernels, StateJsonContext.Default.KernelRecord, r => r.KernelId);
 
-    internal IReadOnlyList<Loaded<SessionStateRecord>> LoadSessions() =>
-        Load(Sessions, body => JsonSerializer.Deserialize(body, StateJsonContext.Default.SessionStateRecord), r => r.Key);
+    internal IReadOnlyList<Loaded<SessionStateRecord>> LoadSessions() => Load(Sessions, StateJsonContext.Default.SessionStateRecord, r => r.Key);
 
-    /// <summary>Each file of a category: its record, or why it cannot be trusted (then the file is already removed).</summary>
-    private IReadOnlyList<Loaded<T>> Load<T>(string category, Func<ReadOnlySpan<byte>, T?> parse, Func<T, string> nameOf)
+    /// <summary>
+    /// Each file of a category (the manager's, or one of the host's own): its record, or why it cannot be trusted
+    /// (unsealed, unreadable, or naming another file's record; such a file is already removed).
+    /// </summary>
+    public IReadOnlyList<Loaded<T>> Load<T>(string category, JsonTypeInfo<T> type, Func<T, string> nameOf)
         where T : class
     {
+        ArgumentNullException.ThrowIfNull(type);
+        ArgumentNullException.ThrowIfNull(nameOf);
         var loaded = new List<Loaded<T>>();
         foreach (var file in Files.ReadAll(category))
         {
@@ -50,7 +54,7 @@ public sealed class KernelStateStore(SandboxHost host)
             {
                 try
                 {
-                    record = parse(file.Body.Span);
+                    record = JsonSerializer.Deserialize(file.Body.Span, type);
                     problem = record is null ? "is empty" : nameOf(record) != file.Name ? $"names '{nameOf(record)}', not its own file" : null;
                 }
                 catch (JsonException ex)
@@ -75,4 +79,4 @@ public sealed class KernelStateStore(SandboxHost host)
 }
 
 /// <summary>A record read back, or (with <see cref="Record"/> null) why its file was refused.</summary>
-internal sealed record Loaded<T>(string Name, T? Record, string? Problem) where T : class;
+public sealed record Loaded<T>(string Name, T? Record, string? Problem) where T : class;

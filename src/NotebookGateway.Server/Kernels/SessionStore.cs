@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using NotebookGateway.Kernels.Lifecycle;
+using NotebookGateway.Kernels.State;
 using NotebookGateway.Server.Quotas;
 
 namespace NotebookGateway.Server.Kernels;
@@ -85,7 +86,7 @@ public sealed partial class SessionStore(SandboxKernelManager manager, ILogger<S
         }
         try
         {
-            manager.StateFiles.Delete(Category, id);
+            manager.State.Files.Delete(Category, id);
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException)
         {
@@ -104,7 +105,7 @@ public sealed partial class SessionStore(SandboxKernelManager manager, ILogger<S
         {
             if (_sessions.ContainsKey(session.Id))
             {
-                manager.StateFiles.Write(Category, session.Id, JsonSerializer.SerializeToUtf8Bytes(saved, SessionStateJsonContext.Default.SavedSession));
+                manager.State.Files.Write(Category, session.Id, JsonSerializer.SerializeToUtf8Bytes(saved, SessionStateJsonContext.Default.SavedSession));
             }
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException)
@@ -122,20 +123,15 @@ public sealed partial class SessionStore(SandboxKernelManager manager, ILogger<S
         ArgumentNullException.ThrowIfNull(quotas);
         var workspaces = manager.Sessions.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
         var restored = new List<SessionRecord>();
-        foreach (var file in manager.StateFiles.ReadAll(Category))
+        foreach (Loaded<SavedSession> loaded in manager.State.Load(Category, SessionStateJsonContext.Default.SavedSession, s => s.Id))
         {
-            SavedSession? saved = null;
-            try
+            if (loaded.Record is not { } saved || !workspaces.Contains(saved.WorkspaceKey))
             {
-                saved = file.Problem is null ? JsonSerializer.Deserialize(file.Body.Span, SessionStateJsonContext.Default.SavedSession) : null;
-            }
-            catch (JsonException)
-            {
-            }
-            if (saved is null || saved.Id != file.Name || !workspaces.Contains(saved.WorkspaceKey))
-            {
-                Log.Dropped(logger, file.Name, file.Problem ?? "its workspace is gone");
-                manager.StateFiles.Delete(Category, file.Name);
+                Log.Dropped(logger, loaded.Name, loaded.Problem ?? "its workspace is gone");
+                if (loaded.Record is not null)
+                {
+                    manager.State.Files.Delete(Category, loaded.Name);
+                }
                 continue;
             }
             var session = new SessionRecord
@@ -164,9 +160,9 @@ public sealed partial class SessionStore(SandboxKernelManager manager, ILogger<S
     {
         try
         {
-            foreach (var file in manager.StateFiles.ReadAll(Category))
+            foreach (var file in manager.State.Files.ReadAll(Category))
             {
-                manager.StateFiles.Delete(Category, file.Name);
+                manager.State.Files.Delete(Category, file.Name);
             }
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException)
