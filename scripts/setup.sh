@@ -65,6 +65,15 @@ if [ "${SKIP_IMAGES:-0}" != 1 ]; then
     bash "$ROOT/scripts/build-images.sh"
 fi
 
+# --- second engine (issue 14) ---
+# Sandbox:Engine "Podman" in gateway.json (or NBGW_Sandbox__Engine=Podman): rootful Podman's compatible service is
+# started and the images Docker built are copied into its store. The test suite sets Podman up on its own.
+ENGINE="${NBGW_Sandbox__Engine:-$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("Sandbox", {}).get("Engine", "Docker"))' "$ROOT/gateway.json")}"
+if [ "${ENGINE,,}" = podman ] && [ "${SKIP_IMAGES:-0}" != 1 ]; then
+    bash "$ROOT/scripts/podman-images.sh"
+fi
+# --- end second engine (issue 14) ---
+
 # --- live-cells bundle (issue 6) ---
 # web/live-cells -> src/NotebookGateway.Server/wwwroot/static/live-cells.js, before dotnet build (which copies wwwroot
 # to the output). npm ci only when node_modules is missing or older than the lock; the build only when a source is newer.

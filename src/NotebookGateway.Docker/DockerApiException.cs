@@ -37,13 +37,20 @@ public class DockerApiException : DockerException
 
     public bool IsNotFound => StatusCode == HttpStatusCode.NotFound;
 
-    public bool IsConflict => StatusCode == HttpStatusCode.Conflict;
+    public bool IsConflict => this is DockerConflictException;
 
-    /// <summary>Builds the most specific subclass for <paramref name="status"/>.</summary>
+    /// <summary>
+    /// Builds the most specific subclass for <paramref name="status"/>. Podman's compatible service (4.3) answers a name in
+    /// use, a kill of a stopped container or a removal of a running one with 500 ("that name is already in use",
+    /// "container state improper"); those are the conflicts Docker reports as 409.
+    /// </summary>
     public static DockerApiException Create(HttpStatusCode status, string engineMessage, string operation) => status switch
     {
         HttpStatusCode.NotFound => new DockerNotFoundException(engineMessage, operation),
         HttpStatusCode.Conflict => new DockerConflictException(engineMessage, operation),
+        HttpStatusCode.InternalServerError when engineMessage.Contains("name is already in use", StringComparison.Ordinal)
+            || engineMessage.Contains("container state improper", StringComparison.Ordinal)
+            => new DockerConflictException(status, engineMessage, operation),
         _ => new DockerApiException(status, engineMessage, operation),
     };
 }
@@ -74,6 +81,12 @@ public sealed class DockerConflictException : DockerApiException
 {
     public DockerConflictException(string engineMessage, string operation)
         : base(HttpStatusCode.Conflict, engineMessage, operation)
+    {
+    }
+
+    /// <summary>A conflict the engine reported with another status (Podman's 500s); the status is kept as sent.</summary>
+    public DockerConflictException(HttpStatusCode status, string engineMessage, string operation)
+        : base(status, engineMessage, operation)
     {
     }
 

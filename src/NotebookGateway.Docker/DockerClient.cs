@@ -59,6 +59,9 @@ public sealed class DockerClient : IAsyncDisposable, IDisposable
     /// <summary>The API version in use (e.g. <c>1.41</c>); null until negotiated.</summary>
     public string? ApiVersion => _transport.ApiVersion;
 
+    /// <summary>Whether the engine is Podman's Docker-compatible service; false until negotiated.</summary>
+    public bool IsPodman => _transport.IsPodman;
+
     public ContainerOperations Containers { get; }
 
     public ImageOperations Images { get; }

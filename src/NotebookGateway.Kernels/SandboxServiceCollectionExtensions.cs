@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NotebookGateway.Docker;
 using NotebookGateway.Egress.Options;
@@ -40,7 +41,9 @@ public static class SandboxServiceCollectionExtensions
     public static IServiceCollection AddSandboxKernels(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(_ => new DockerClient());
+        services.TryAddSingleton(sp => new DockerClient(
+            new DockerClientOptions { SocketPath = sp.GetRequiredService<IOptions<SandboxOptions>>().Value.EffectiveEngineSocket },
+            sp.GetService<ILogger<DockerClient>>()));
         services.TryAddSingleton(_ => new ZmqContext());
         services.TryAddSingleton<KernelSpecCatalog>();
         services.AddSandboxKernelServices();

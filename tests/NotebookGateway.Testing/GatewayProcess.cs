@@ -372,12 +372,18 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The engine the gateway was told to use (<c>Sandbox:Engine</c>, <c>Sandbox:EngineSocket</c>).</summary>
+    public string EngineSocket =>
+        _settings.TryGetValue("Sandbox:EngineSocket", out var socket) && socket.Length > 0 ? socket
+        : _settings.TryGetValue("Sandbox:Engine", out var engine) && engine.Equals("Podman", StringComparison.OrdinalIgnoreCase) ? TestEngine.PodmanSocket
+        : DockerClientOptions.DefaultSocketPath;
+
     private async Task<IReadOnlyList<string>> RemoveLeftoverContainersAsync()
     {
         try
         {
             using var timeout = new CancellationTokenSource(TestTimeouts.Step);
-            await using var docker = await DockerClient.ConnectAsync(cancellationToken: timeout.Token);
+            await using var docker = await DockerClient.ConnectAsync(new DockerClientOptions { SocketPath = EngineSocket }, cancellationToken: timeout.Token);
             var containers = await docker.Containers.ListAsync(
                 new ContainerListParameters { All = true, Filters = new DockerFilters().Label("org.notebookgateway.owner", Owner) }, timeout.Token);
             var names = new List<string>();

@@ -15,10 +15,11 @@ public sealed class EventOperations
     public async Task<DockerEventStream> SubscribeAsync(EventsParameters? parameters = null, CancellationToken cancellationToken = default)
     {
         parameters ??= new EventsParameters();
+        await _transport.EnsureNegotiatedAsync(cancellationToken).ConfigureAwait(false);
         var query = new QueryString()
             .Add("since", parameters.Since is { } since ? QueryString.FormatTimestamp(since) : null)
             .Add("until", parameters.Until is { } until ? QueryString.FormatTimestamp(until) : null)
-            .AddFilters(parameters.Filters);
+            .AddFilters(_transport.IsPodman ? ForPodman(parameters.Filters) : parameters.Filters);
         var response = await _transport.OpenStreamAsync(HttpMethod.Get, "/events", query, null, "stream events", cancellationToken).ConfigureAwait(false);
         try
         {
@@ -31,6 +32,29 @@ public sealed class EventOperations
             response.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Podman reports a container's death as <c>die</c> but filters on its own name for it, <c>died</c>: a filter for
+    /// <c>die</c> alone never matches there.
+    /// </summary>
+    private static DockerFilters? ForPodman(DockerFilters? filters)
+    {
+        if (filters?.Values.TryGetValue("event", out var events) != true || !events!.Contains(DockerEventActions.Die))
+        {
+            return filters;
+        }
+
+        var copy = new DockerFilters();
+        foreach (var (name, values) in filters.Values)
+        {
+            foreach (var value in values)
+            {
+                copy.Add(name, value);
+            }
+        }
+
+        return copy.Add("event", "died");
     }
 
     /// <summary>

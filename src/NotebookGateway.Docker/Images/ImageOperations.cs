@@ -87,6 +87,13 @@ public sealed class ImageOperations
             }
         }
 
+        if (_transport.IsPodman && imageId is not null)
+        {
+            // Podman 4.3 ignores the tag of an import and names the image {repository}:latest: tag it as asked.
+            var tagQuery = new QueryString().Add("repo", repository).Add("tag", tag);
+            await _transport.SendAsync(HttpMethod.Post, $"/images/{EnginePath.Escape(imageId)}/tag", tagQuery, $"tag image {reference}", cancellationToken).ConfigureAwait(false);
+        }
+
         DockerLog.ImageImported(_transport.Logger, reference, imageId ?? "?");
         return new ImageImportResult(imageId, reference);
     }

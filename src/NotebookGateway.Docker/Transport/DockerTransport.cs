@@ -70,6 +70,9 @@ internal sealed class DockerTransport : IDisposable
 
     public string? ApiVersion { get; private set; }
 
+    /// <summary>Whether the engine is Podman's compatible service (known once negotiated).</summary>
+    public bool IsPodman { get; private set; }
+
     /// <summary>Negotiates once; a failure is not cached, so the next call retries (the engine may have started).</summary>
     public async Task EnsureNegotiatedAsync(CancellationToken cancellationToken)
     {
@@ -89,6 +92,7 @@ internal sealed class DockerTransport : IDisposable
             var version = await GetVersionAsync(cancellationToken).ConfigureAwait(false);
             var chosen = Negotiate(version, _forcedVersion, Logger);
             EngineVersion = version.Version ?? "unknown";
+            IsPodman = version.Components?.Any(c => c.Name == "Podman Engine") == true;
             ApiVersion = chosen.ToString();
             _prefix = "/v" + ApiVersion;
             DockerLog.ApiNegotiated(Logger, EngineVersion, version.ApiVersion ?? "?", version.MinApiVersion ?? "?", Options.SocketPath, ApiVersion);

@@ -26,7 +26,7 @@ internal static partial class LifecycleLog
     [LoggerMessage(EventId = 405, Level = LogLevel.Warning, Message = "Kernel `{KernelId}` died (container `{ContainerId}`): {Reason}")]
     public static partial void KernelDied(ILogger logger, string kernelId, string containerId, string reason);
 
-    [LoggerMessage(EventId = 406, Level = LogLevel.Warning, Message = "Kernel `{KernelId}`: the engine reported an OOM kill in container `{ContainerId}`")]
+    [LoggerMessage(EventId = 406, Level = LogLevel.Warning, Message = "Kernel `{KernelId}`: an OOM kill at the memory limit in container `{ContainerId}`")]
     public static partial void OomEvent(ILogger logger, string kernelId, string containerId);
 
     [LoggerMessage(EventId = 407, Level = LogLevel.Warning, Message = "Kernel `{KernelId}` start failed ({Outcome}): {Error}")]

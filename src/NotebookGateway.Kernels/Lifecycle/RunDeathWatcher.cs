@@ -21,6 +21,7 @@ public sealed class RunDeathWatcher(
     KernelStateEvents states,
     OperationTracker operations,
     KernelMetrics metrics,
+    ContainerCgroup cgroup,
     TimeProvider timeProvider,
     ILogger<RunDeathWatcher> logger) : IAsyncDisposable
 {
@@ -28,6 +29,7 @@ public sealed class RunDeathWatcher(
     private static readonly TimeSpan OomAttributionWindow = TimeSpan.FromSeconds(10);
 
     private readonly ContainerEventWatcher _events = new(docker, host.Owner, timeProvider, logger);
+    private readonly Lazy<MemoryOomNotifier> _oomKills = new(() => new MemoryOomNotifier());
     private int _stopped;
 
     /// <summary>Returns once the engine accepted the event subscription, so no later death can be missed.</summary>
@@ -39,14 +41,26 @@ public sealed class RunDeathWatcher(
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
             await _events.DisposeAsync().ConfigureAwait(false);
+            if (_oomKills.IsValueCreated)
+            {
+                _oomKills.Value.Dispose();
+            }
         }
     }
 
     public ValueTask DisposeAsync() => new(StopAsync());
 
-    /// <summary>Reports the run's death when its kernel stops answering heartbeats (from the moment it is ready).</summary>
+    /// <summary>
+    /// Reports the run's death when its kernel stops answering heartbeats (from the moment it is ready). On Podman, whose
+    /// engine reports no OOM kills on this host, also follows the kernel's own OOM notifications for the run's cgroup.
+    /// </summary>
     internal void WatchHeartbeat(KernelRun run)
     {
+        if (docker.IsPodman && Volatile.Read(ref _stopped) == 0 && run.ContainerId is { } id && cgroup.MemoryV1Directory(id) is { } memory)
+        {
+            _ = _oomKills.Value.Watch(memory, () => OnOomKill(run, id));
+        }
+
         var client = run.Client!;
         _ = client.Dead.ContinueWith(
             t =>
@@ -77,6 +91,12 @@ public sealed class RunDeathWatcher(
         }
     }
 
+    private void OnOomKill(KernelRun run, string containerId)
+    {
+        run.LastOomAt = timeProvider.GetTimestamp();
+        LifecycleLog.OomEvent(logger, run.Kernel.Id, containerId);
+    }
+
     /// <summary>A die or oom event of one of this owner's containers.</summary>
     private Task OnContainerEventAsync(DockerEvent item)
     {
@@ -88,8 +108,7 @@ public sealed class RunDeathWatcher(
 
         if (item.Action == DockerEventActions.Oom)
         {
-            run.LastOomAt = timeProvider.GetTimestamp();
-            LifecycleLog.OomEvent(logger, run.Kernel.Id, id);
+            OnOomKill(run, id);
             return Task.CompletedTask;
         }
 

@@ -122,7 +122,7 @@ public sealed partial class SeccompAuditReader : IDisposable
         return _lastContainer;
     }
 
-    /// <summary>The Docker container of a process, from its cgroup path (cgroupfs or systemd driver, v1 or v2).</summary>
+    /// <summary>The container of a process, from its cgroup path (Docker or Podman, cgroupfs or systemd driver, v1 or v2).</summary>
     public static string? ContainerOf(int pid)
     {
         try
@@ -140,6 +140,6 @@ public sealed partial class SeccompAuditReader : IDisposable
         }
     }
 
-    [GeneratedRegex(@"(?:/docker/|docker-)([0-9a-f]{64})(?:\.scope)?(?:$|\n|/)", RegexOptions.Multiline)]
+    [GeneratedRegex(@"(?:/docker/|docker-|libpod-)([0-9a-f]{64})(?:\.scope)?(?:$|\n|/)", RegexOptions.Multiline)]
     private static partial Regex ContainerIdPattern();
 }

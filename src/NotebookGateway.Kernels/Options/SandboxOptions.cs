@@ -15,6 +15,24 @@ public sealed class SandboxOptions
     /// </summary>
     public string Owner { get; set; } = "notebookgateway";
 
+    /// <summary>The container engine: Docker, or Podman's Docker-compatible service. Both get the same containers.</summary>
+    public EngineKind Engine { get; set; } = EngineKind.Docker;
+
+    /// <summary>The engine's Unix socket; empty for the engine's usual one.</summary>
+    public string? EngineSocket { get; set; }
+
+    /// <summary>The socket the gateway connects to: <see cref="EngineSocket"/>, or the usual one of <see cref="Engine"/>.</summary>
+    public string EffectiveEngineSocket => !string.IsNullOrWhiteSpace(EngineSocket) ? EngineSocket
+        : Engine == EngineKind.Podman ? "/run/podman/podman.sock"
+        : NotebookGateway.Docker.DockerClientOptions.DefaultSocketPath;
+
+    /// <summary>
+    /// RLIMIT_NPROC of every sandbox: processes and threads of the session's uid across all its kernels. The pids cgroup
+    /// is the per-kernel limit; this is a second, per-uid bound, set explicitly because Podman would otherwise ask for
+    /// more than the host allows.
+    /// </summary>
+    public int ProcessesPerUid { get; set; } = 4096;
+
     /// <summary>Directories holding one folder per kernelspec (<c>&lt;dir&gt;/&lt;name&gt;/kernel.json</c>).</summary>
     public IList<string> KernelSpecDirectories { get; set; } = ["kernelspecs"];
 

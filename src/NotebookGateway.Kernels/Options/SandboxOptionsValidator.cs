@@ -30,6 +30,10 @@ public sealed partial class SandboxOptionsValidator : IValidateOptions<SandboxOp
 
         Require(options.Owner is not null && OwnerPattern().IsMatch(options.Owner),
             $"{S}:Owner must be 1-40 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit (is '{options.Owner}').");
+        Require(Enum.IsDefined(options.Engine), $"{S}:Engine must be Docker or Podman (is {options.Engine}).");
+        Require(string.IsNullOrWhiteSpace(options.EngineSocket) || Path.IsPathFullyQualified(options.EngineSocket),
+            $"{S}:EngineSocket must be an absolute path to the engine's Unix socket (is '{options.EngineSocket}').");
+        Require(options.ProcessesPerUid >= 16, $"{S}:ProcessesPerUid must be at least 16 (is {options.ProcessesPerUid}).");
         Require(options.KernelSpecDirectories is { Count: > 0 } && options.KernelSpecDirectories.All(d => !string.IsNullOrWhiteSpace(d)),
             $"{S}:KernelSpecDirectories must name at least one directory.");
         if (string.IsNullOrWhiteSpace(options.SeccompProfile))

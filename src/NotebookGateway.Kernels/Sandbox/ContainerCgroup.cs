@@ -30,6 +30,9 @@ public sealed class ContainerCgroup(string root = "/sys/fs/cgroup")
     public long? OomKills(string containerId) =>
         Resolve(containerId) is { } paths ? KeyedValue(Path.Combine(paths.Memory, paths.V2 ? "memory.events" : "memory.oom_control"), "oom_kill") : null;
 
+    /// <summary>The container's cgroup v1 memory directory (where OOM notifications are registered); null on v2 or when gone.</summary>
+    public string? MemoryV1Directory(string containerId) => Resolve(containerId) is { V2: false } paths ? paths.Memory : null;
+
     /// <summary>Processes and threads in the container now (<c>pids.current</c>).</summary>
     public long? Tasks(string containerId) =>
         Resolve(containerId) is { } paths ? ReadLong(Path.Combine(paths.Pids, "pids.current")) : null;
@@ -97,7 +100,7 @@ public sealed class ContainerCgroup(string root = "/sys/fs/cgroup")
     private Paths? Find(string id)
     {
         // v1: one hierarchy per controller.
-        foreach (string group in (string[])[$"docker/{id}", $"system.slice/docker-{id}.scope"])
+        foreach (string group in (string[])[$"docker/{id}", $"system.slice/docker-{id}.scope", $"libpod_parent/libpod-{id}", $"machine.slice/libpod-{id}.scope"])
         {
             string cpu = Path.Combine(root, "cpuacct", group);
             if (File.Exists(Path.Combine(cpu, "cpuacct.usage")))

@@ -84,8 +84,8 @@ public sealed record SandboxContainerRequest
 
     /// <summary>
     /// The hardened container: no network, read-only root, every capability dropped, no-new-privileges, our seccomp
-    /// profile inline, memory = memory+swap, CPU quota, pids cgroup, nofile and core rlimits (not nproc: that is per
-    /// host uid), sized noexec /tmp and /dev/shm inside the memory budget, an init as PID 1, the session's uid, and
+    /// profile inline, memory = memory+swap, CPU quota, pids cgroup, nofile and core rlimits, nproc (per host uid, so
+    /// a session-wide bound), sized noexec /tmp and /dev/shm inside the memory budget, an init as PID 1, the session's uid, and
     /// three bind mounts: socket directory (rw), connection file (ro), workspace (rw), and with a network policy a
     /// fourth: the egress proxy's socket (ro).
     /// </summary>
@@ -126,6 +126,7 @@ public sealed record SandboxContainerRequest
                 [
                     new Ulimit { Name = "nofile", Soft = envelope.Nofile, Hard = envelope.Nofile },
                     new Ulimit { Name = "core", Soft = 0, Hard = 0 },
+                    new Ulimit { Name = "nproc", Soft = Options.ProcessesPerUid, Hard = Options.ProcessesPerUid },
                 ],
                 Tmpfs = new Dictionary<string, string>(StringComparer.Ordinal)
                 {

@@ -56,6 +56,12 @@ public sealed class SandboxHost
         }
 
         _seccomp = await SeccompProfile.LoadAsync(Options.SeccompProfile, cancellationToken).ConfigureAwait(false);
+        if (Options.Engine == EngineKind.Podman)
+        {
+            // ".profiles" cannot be an owner (owners start with a letter or digit).
+            _seccomp.StoreIn(PrepareRoot(Options.StateRoot, ".profiles"));
+        }
+
         SyscallSignals = Options.SyscallSignals ? new SyscallSignals(_seccomp) : null;
         SocketRoot = PrepareRoot(Options.SocketRoot, Owner);
         WorkspaceRoot = PrepareRoot(Options.WorkspaceRoot, Owner);

@@ -7,7 +7,9 @@ namespace NotebookGateway.Kernels.Sandbox;
 
 /// <summary>
 /// The seccomp profile as the Engine API wants it: the JSON itself, inline in <c>SecurityOpt</c>
-/// (<c>seccomp=&lt;json&gt;</c>); a file path fails only when the container starts.
+/// (<c>seccomp=&lt;json&gt;</c>; to dockerd a file path fails only when the container starts), or for Podman, whose
+/// compatible service reads <c>seccomp=</c> as a path on its host, a root-only copy named by its digest
+/// (<see cref="StoreIn"/>).
 /// </summary>
 public sealed class SeccompProfile
 {
@@ -26,7 +28,28 @@ public sealed class SeccompProfile
 
     public IReadOnlyList<string> Architectures { get; }
 
-    public string SecurityOpt => "seccomp=" + Json;
+    /// <summary>The root-only copy the engine reads (<see cref="StoreIn"/>); null while the profile goes inline.</summary>
+    public string? HostPath { get; private set; }
+
+    public string SecurityOpt => "seccomp=" + (HostPath ?? Json);
+
+    /// <summary>
+    /// Writes the profile and its gVisor variant to <paramref name="directory"/> (a root-only directory) as
+    /// <c>seccomp-&lt;digest&gt;.json</c>, atomically, and makes <see cref="SecurityOpt"/> name those files. The same
+    /// content always gets the same name, so gateways sharing the directory never disturb each other.
+    /// </summary>
+    public void StoreIn(string directory)
+    {
+        foreach (var profile in new[] { this, ForGVisor() })
+        {
+            var path = Path.Combine(directory, $"seccomp-{profile.Digest}.json");
+            var temporary = $"{path}.{Environment.ProcessId}.tmp";
+            File.WriteAllText(temporary, profile.Json);
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.Move(temporary, path, overwrite: true);
+            profile.HostPath = path;
+        }
+    }
 
     /// <summary>Whether any rule that lets a call through (allow, log, …) names <paramref name="syscall"/>, with or without argument conditions.</summary>
     public bool MayAllow(string syscall) => PassingRules(syscall).Any();

@@ -32,26 +32,43 @@ public sealed class ContainerIntegrationTests(DockerEngineFixture engine) : IAsy
         var host = inspect.HostConfig!;
         Assert.Equal("none", host.NetworkMode);
         Assert.True(host.ReadonlyRootfs);
-        Assert.Equal(["ALL"], host.CapDrop);
+        if (TestEngine.IsPodman)
+        {
+            // Podman reports the dropped set one by one; the container's empty CapEff is asserted where it runs.
+            Assert.Contains("CHOWN", host.CapDrop!);
+            Assert.Contains("SETUID", host.CapDrop!);
+            Assert.Contains("KILL", host.CapDrop!);
+            Assert.Empty(host.CapAdd ?? []);
+        }
+        else
+        {
+            Assert.Equal(["ALL"], host.CapDrop);
+        }
+
         Assert.Contains("no-new-privileges", host.SecurityOpt!);
         Assert.Equal(64, host.PidsLimit);
         Assert.Equal(64 * Sandbox.MiB, host.Memory);
         Assert.Equal(64 * Sandbox.MiB, host.MemorySwap);
         Assert.Equal(500_000_000, host.NanoCpus);
-        Assert.Contains(host.Ulimits!, u => u is { Name: "nofile", Soft: 256, Hard: 256 });
-        Assert.Contains(host.Ulimits!, u => u is { Name: "core", Soft: 0, Hard: 0 });
-        Assert.Equal("size=16m,mode=1777,noexec,nosuid,nodev", host.Tmpfs!["/tmp"]);
+        // Podman names them as the kernel does: RLIMIT_NOFILE.
+        var ulimits = host.Ulimits!.Select(u => (Name: u.Name.Replace("RLIMIT_", "", StringComparison.Ordinal).ToLowerInvariant(), u.Soft, u.Hard)).ToList();
+        Assert.Contains(("nofile", 256L, 256L), ulimits);
+        Assert.Contains(("core", 0L, 0L), ulimits);
+        Assert.Contains(("nproc", 1024L, 1024L), ulimits);
+        // Podman appends its own defaults (rw, rprivate, tmpcopyup).
+        Assert.Equal(["size=16m", "mode=1777", "noexec", "nosuid", "nodev"], host.Tmpfs!["/tmp"].Split(',').Take(5));
         Assert.Equal(8 * Sandbox.MiB, host.ShmSize);
         Assert.True(host.Init);
         Assert.False(host.Privileged);
-        Assert.Equal("private", host.IpcMode);
+        Assert.Equal(TestEngine.IsPodman ? "shareable" : "private", host.IpcMode); // Podman names its private namespace so
         var config = inspect.Config!;
         Assert.Equal("65534:65534", config.User);
         Assert.Equal("/tmp", config.WorkingDir);
         Assert.Equal(["/bin/sh", "-c", "true"], config.Cmd);
-        Assert.Equal("SIGTERM", config.StopSignal);
+        // Podman reports the stop signal by number and has no NetworkDisabled (the network mode above is none).
+        Assert.Equal(TestEngine.IsPodman ? "15" : "SIGTERM", config.StopSignal);
         Assert.Equal(5, config.StopTimeout);
-        Assert.True(config.NetworkDisabled);
+        Assert.True(config.NetworkDisabled ?? TestEngine.IsPodman);
         foreach (var (key, value) in _scope.Labels)
         {
             Assert.Equal(value, config.Labels![key]);
@@ -65,7 +82,7 @@ public sealed class ContainerIntegrationTests(DockerEngineFixture engine) : IAsy
         var before = DateTimeOffset.UtcNow;
         const string script =
             "touch /probe 2>/dev/null && echo rootfs=rw || echo rootfs=ro; echo scratch > /tmp/f && cat /tmp/f; " +
-            "id -u; ls /sys/class/net; exit 3";
+            "id -u; ls /sys/class/net; grep -E '^(CapEff|NoNewPrivs):' /proc/self/status | tr -d '\\t'; exit 3";
 
         var (id, exitCode) = await Sandbox.RunToExitAsync(_scope, Sandbox.Hardened(_scope, script), "exit", ct);
         var logs = await Client.Containers.GetLogsAsync(id, cancellationToken: ct);
@@ -81,7 +98,8 @@ public sealed class ContainerIntegrationTests(DockerEngineFixture engine) : IAsy
         var (earliest, latest) = (before - window, DateTimeOffset.UtcNow + window);
         Assert.InRange(inspect.State.StartedAt!.Value, earliest, latest);
         Assert.InRange(inspect.State.FinishedAt!.Value, earliest, latest);
-        Assert.Equal(["rootfs=ro", "scratch", "65534", "lo"], logs.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["rootfs=ro", "scratch", "65534", "lo", "CapEff:0000000000000000", "NoNewPrivs:1"],
+            logs.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]
@@ -126,7 +144,7 @@ public sealed class ContainerIntegrationTests(DockerEngineFixture engine) : IAsy
         Assert.Contains(top.Processes!, p => p.Any(column => column.Contains("sleep 300", StringComparison.Ordinal)));
         Assert.Equal(128 + 15, result.StatusCode);
         var error = await Assert.ThrowsAsync<DockerConflictException>(() => Client.Containers.KillAsync(created.Id, "SIGKILL", ct));
-        Assert.Contains("is not running", error.EngineMessage, StringComparison.Ordinal);
+        Assert.Contains(TestEngine.IsPodman ? "can only kill running containers" : "is not running", error.EngineMessage, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -197,10 +215,19 @@ public sealed class ContainerIntegrationTests(DockerEngineFixture engine) : IAsy
     }
 
     [Fact]
-    public async Task CreateAsync_InlineSeccompProfile_IsEnforced()
+    public async Task CreateAsync_SeccompProfile_IsEnforced()
     {
         var ct = EngineTestScope.Deadline();
-        const string profile = """{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}""";
+        const string json = """{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}""";
+        // dockerd takes the profile inline; Podman's compatible service reads seccomp= as a path on its host.
+        using var directory = new TempDirectory("nbgw-seccomp");
+        var profile = json;
+        if (TestEngine.IsPodman)
+        {
+            profile = directory.Combine("profile.json");
+            await File.WriteAllTextAsync(profile, json, ct);
+        }
+
         var hostConfig = Sandbox.HardenedHostConfig(securityOpt: ["no-new-privileges", "seccomp=" + profile]);
 
         var (id, exitCode) = await Sandbox.RunToExitAsync(_scope, Sandbox.Hardened(_scope, "mkdir /tmp/d", hostConfig), "seccomp", ct);

@@ -39,7 +39,8 @@ public sealed class MemoryLimitIntegrationTests(DockerEngineFixture engine) : IA
         {
             Assert.Equal(created.Id, item.Actor?.Id);
             seen.Add(item);
-            if (seen.Any(e => e.Action == DockerEventActions.Die) && seen.Any(e => e.Action == DockerEventActions.Oom))
+            // Podman 4.3 has no oom event.
+            if (seen.Any(e => e.Action == DockerEventActions.Die) && (TestEngine.IsPodman || seen.Any(e => e.Action == DockerEventActions.Oom)))
             {
                 break;
             }
@@ -49,7 +50,8 @@ public sealed class MemoryLimitIntegrationTests(DockerEngineFixture engine) : IA
         var inspect = await client.Containers.InspectAsync(created.Id, ct);
         var logs = await client.Containers.GetLogsAsync(created.Id, cancellationToken: ct);
 
-        Assert.True(inspect.State!.OomKilled);
+        // Podman 4.3 with runc on cgroup v1 reports neither an oom event nor OOMKilled: the 137 below is all it says.
+        Assert.True(inspect.State!.OomKilled || TestEngine.IsPodman);
         Assert.Equal(137, wait.StatusCode);
         Assert.DoesNotContain("survived", logs.Stdout, StringComparison.Ordinal);
         var die = Assert.Single(seen, e => e.Action == DockerEventActions.Die);

@@ -60,7 +60,14 @@ public sealed class EventIntegrationTests(DockerEngineFixture engine) : IAsyncLi
             break;
         }
 
-        var replay = live with { Until = die!.Timestamp.AddSeconds(1) };
+        Assert.Equal(id, die!.Actor!.Id);
+        if (TestEngine.IsPodman)
+        {
+            // Podman 4.3 answers a replay bounded by until with no events at all; the gateway replays with since only.
+            return;
+        }
+
+        var replay = live with { Until = die.Timestamp.AddSeconds(1) };
         var replayed = new List<DockerEvent>();
         await foreach (var item in engine.Client.Events.StreamAsync(replay, ct))
         {

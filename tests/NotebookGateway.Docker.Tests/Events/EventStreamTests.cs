@@ -63,6 +63,29 @@ public sealed class EventStreamTests
     }
 
     [Fact]
+    public async Task StreamAsync_OnPodman_DieFilterAlsoAsksForDied()
+    {
+        await using var engine = await FakeEngine.StartAsync("1.41");
+        engine.VersionJson = """
+            {"Components":[{"Name":"Podman Engine","Version":"4.3.1"}],"Version":"4.3.1","ApiVersion":"1.41","MinAPIVersion":"1.24"}
+            """;
+        engine.Handler = _ => Task.CompletedTask;
+        using var client = engine.CreateClient();
+        var filters = new DockerFilters().Add("type", "container").Add("event", "die").Label("org.notebookgateway.owner", "o");
+
+        await foreach (var _ in client.Events.StreamAsync(new EventsParameters { Filters = filters }))
+        {
+        }
+
+        Assert.True(client.IsPodman);
+        Assert.Equal(
+            """{"event":["die","died"],"label":["org.notebookgateway.owner=o"],"type":["container"]}""",
+            Uri.UnescapeDataString(engine.Requests.Last().Split("filters=")[1]));
+        // The caller's filters are left as they were.
+        Assert.Equal(["die"], filters.Values["event"]);
+    }
+
+    [Fact]
     public async Task StreamAsync_Cancelled_ThrowsAndClosesConnection()
     {
         await using var engine = await FakeEngine.StartAsync("1.41");

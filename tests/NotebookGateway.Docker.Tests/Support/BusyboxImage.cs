@@ -19,6 +19,13 @@ internal static class BusyboxImage
         "sh", "cat", "echo", "head", "tail", "tr", "yes", "sleep", "seq", "mkdir", "touch", "id", "ls", "true", "false", "kill", "ps",
     ];
 
+    /// <summary>
+    /// Whether <paramref name="repoTags"/> names <paramref name="reference"/>; Podman lists loaded images under
+    /// <c>localhost/</c> and imported ones under <c>docker.io/</c>.
+    /// </summary>
+    public static bool Names(IEnumerable<string>? repoTags, string reference = Reference) =>
+        repoTags?.Any(t => t == reference || t == "localhost/" + reference || t == "docker.io/" + reference) == true;
+
     /// <summary>Imports the image unless it is already there (idempotent across runs).</summary>
     public static async Task EnsureAsync(DockerClient client, CancellationToken cancellationToken = default)
     {

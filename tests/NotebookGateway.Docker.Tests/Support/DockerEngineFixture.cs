@@ -1,7 +1,7 @@
 namespace NotebookGateway.Docker.Tests.Support;
 
 /// <summary>
-/// The real engine at <c>/var/run/docker.sock</c> (or <c>DOCKER_HOST=unix://…</c>), with the test image in place.
+/// The real engine (<see cref="TestEngine"/>: Docker, or Podman with <c>NBGW_TEST_ENGINE=podman</c>), with the test image in place.
 /// A missing engine fails every test of the collection with the install hint; the tests are never skipped.
 /// </summary>
 public sealed class DockerEngineFixture : IAsyncLifetime
@@ -13,16 +13,7 @@ public sealed class DockerEngineFixture : IAsyncLifetime
 
     public DockerClient Client => _client ?? throw new InvalidOperationException("Fixture not initialised.");
 
-    public static string SocketPath
-    {
-        get
-        {
-            var host = Environment.GetEnvironmentVariable("DOCKER_HOST");
-            return host is not null && host.StartsWith("unix://", StringComparison.Ordinal)
-                ? host["unix://".Length..]
-                : DockerClientOptions.DefaultSocketPath;
-        }
-    }
+    public static string SocketPath => TestEngine.SocketPath;
 
     public async Task InitializeAsync()
     {

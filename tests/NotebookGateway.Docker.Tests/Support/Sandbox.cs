@@ -18,7 +18,8 @@ internal static class Sandbox
         Memory = memoryBytes,
         MemorySwap = memoryBytes,
         NanoCpus = 500_000_000,
-        Ulimits = [new Ulimit { Name = "nofile", Soft = 256, Hard = 256 }, new Ulimit { Name = "core", Soft = 0, Hard = 0 }],
+        // nproc as the gateway sets it: given any rlimit, Podman adds its own nproc and nofile, above what this host allows.
+        Ulimits = [new Ulimit { Name = "nofile", Soft = 256, Hard = 256 }, new Ulimit { Name = "core", Soft = 0, Hard = 0 }, new Ulimit { Name = "nproc", Soft = 1024, Hard = 1024 }],
         Tmpfs = new Dictionary<string, string> { ["/tmp"] = "size=16m,mode=1777,noexec,nosuid,nodev" },
         ShmSize = 8 * MiB,
         Init = true,

@@ -63,6 +63,22 @@ public sealed class ErrorMappingTests
         Assert.Equal("create container box", error.Operation);
     }
 
+    [Theory]
+    [InlineData("container create: creating container storage: the container name \"box\" is already in use by 54eb96de. You have to remove that container to be able to reuse that name: that name is already in use")]
+    [InlineData("can only kill running containers. 84800dff is in state exited: container state improper")]
+    public async Task KillAsync_Podman500ForAConflict_ThrowsConflictException(string podmanMessage)
+    {
+        await using var engine = await FakeEngine.StartAsync("1.41");
+        engine.Handler = context => FakeEngine.WriteErrorAsync(context, 500, podmanMessage);
+        using var client = engine.CreateClient();
+
+        var error = await Assert.ThrowsAsync<DockerConflictException>(() => client.Containers.KillAsync("box", "SIGKILL"));
+
+        Assert.True(error.IsConflict);
+        Assert.Equal(HttpStatusCode.InternalServerError, error.StatusCode);
+        Assert.Equal(podmanMessage, error.EngineMessage);
+    }
+
     [Fact]
     public async Task RemoveAsync_EngineNonJsonError_UsesRawBody()
     {

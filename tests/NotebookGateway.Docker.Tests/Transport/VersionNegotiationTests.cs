@@ -105,6 +105,7 @@ public sealed class VersionNegotiationTests
 
         Assert.Equal("1.41", client.ApiVersion);
         Assert.Equal("4.3.1", client.EngineVersion);
+        Assert.True(client.IsPodman);
     }
 
     [Fact]

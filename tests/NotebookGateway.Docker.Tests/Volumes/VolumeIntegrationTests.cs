@@ -19,7 +19,10 @@ public sealed class VolumeIntegrationTests(DockerEngineFixture engine) : IAsyncL
     {
         var ct = EngineTestScope.Deadline();
         var name = _scope.Name("tmpfs");
-        var options = new Dictionary<string, string> { ["type"] = "tmpfs", ["device"] = "tmpfs", ["o"] = "size=8m,uid=65534" };
+        // Podman 4.3 reads size= of a local volume as a project quota, which this host's filesystem lacks; the gateway uses
+        // no volumes, so only the options' round trip is tested there.
+        var mountOptions = TestEngine.IsPodman ? "nodev,uid=65534" : "size=8m,uid=65534";
+        var options = new Dictionary<string, string> { ["type"] = "tmpfs", ["device"] = "tmpfs", ["o"] = mountOptions };
 
         var created = await Client.Volumes.CreateAsync(new VolumeCreateRequest { Name = name, DriverOpts = options, Labels = _scope.Labels }, ct);
         var inspect = await Client.Volumes.InspectAsync(name, ct);
@@ -27,7 +30,7 @@ public sealed class VolumeIntegrationTests(DockerEngineFixture engine) : IAsyncL
 
         Assert.Equal(name, created.Name);
         Assert.Equal("local", inspect.Driver);
-        Assert.Equal("size=8m,uid=65534", inspect.Options!["o"]);
+        Assert.Equal(mountOptions, inspect.Options!["o"]);
         Assert.Equal("tmpfs", inspect.Options["type"]);
         Assert.Equal(_scope.Id, inspect.Labels![EngineTestScope.ScopeLabel]);
         Assert.Equal(name, Assert.Single(listed).Name);
@@ -71,6 +74,6 @@ public sealed class VolumeIntegrationTests(DockerEngineFixture engine) : IAsyncL
         Assert.Equal("volume", mount.Type);
         Assert.Equal(name, mount.Name);
         var error = await Assert.ThrowsAsync<DockerConflictException>(() => Client.Volumes.RemoveAsync(name, cancellationToken: ct));
-        Assert.Contains("in use", error.EngineMessage, StringComparison.Ordinal);
+        Assert.Contains(TestEngine.IsPodman ? "being used" : "in use", error.EngineMessage, StringComparison.Ordinal);
     }
 }

@@ -37,7 +37,7 @@ public sealed class AbuseTests(SandboxEnvironment env)
 
             // The bash classic, left running: the container sits at its pids limit.
             await SandboxEnvironment.RunAsync(kernel, "import subprocess\nsubprocess.Popen(['bash', '-c', ':(){ :|:& };:'], start_new_session=True)");
-            var pidsCurrent = $"/sys/fs/cgroup/pids/docker/{kernel.ContainerId}/pids.current";
+            var pidsCurrent = Path.Combine(TestEngine.CgroupDirectory("pids", kernel.ContainerId!), "pids.current");
             Assert.True(await KernelEvents.EventuallyAsync(() => ReadLong(pidsCurrent) >= SandboxEnvironment.PyPids - 2, TestTimeouts.Long),
                 $"pids.current stayed at {ReadLong(pidsCurrent)}");
             Assert.True(ReadLong(pidsCurrent) <= SandboxEnvironment.PyPids);

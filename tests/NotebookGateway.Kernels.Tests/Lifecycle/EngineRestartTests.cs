@@ -6,8 +6,9 @@ using NotebookGateway.Kernels.Sandbox;
 namespace NotebookGateway.Kernels.Tests.Lifecycle;
 
 /// <summary>
-/// dockerd killed (SIGKILL) and started again under running kernels, without and with <c>live-restore</c>. Runs alone,
-/// after every other collection of this assembly (the engine is down meanwhile), with a sandbox environment of its own.
+/// The engine killed (SIGKILL) and started again under running kernels: dockerd without and with <c>live-restore</c>, or
+/// Podman's service. Runs alone, after every other collection of this assembly (the engine is down meanwhile), with a
+/// sandbox environment of its own.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class EngineRestartCollection : ICollectionFixture<SandboxEnvironment>
@@ -20,7 +21,7 @@ public sealed class EngineRestartTests(SandboxEnvironment env)
 {
     private const string DaemonJson = "/etc/docker/daemon.json";
 
-    [Fact]
+    [EngineFact("Docker")]
     public async Task WithoutLiveRestore_KernelsDieWithTheReason_RestartWorks_NothingLeaks()
     {
         var loopsBefore = LoopDevices();
@@ -54,7 +55,7 @@ public sealed class EngineRestartTests(SandboxEnvironment env)
         Assert.InRange(Directory.GetFiles("/proc/self/fd").Length, 0, fdsBefore + 10);
     }
 
-    [Fact]
+    [EngineFact("Docker")]
     public async Task WithLiveRestore_KernelsSurvive_AndTheEventStreamReconnects()
     {
         var original = await File.ReadAllTextAsync(DaemonJson);
@@ -68,15 +69,7 @@ public sealed class EngineRestartTests(SandboxEnvironment env)
 
             await RestartEngineAsync();
 
-            Assert.Equal("survives the engine", await SandboxEnvironment.RunAsync(kernel, "print(y)"));
-            Assert.Equal(SandboxKernelState.Running, kernel.State);
-            Assert.Equal(container, kernel.ContainerId);
-            Assert.True(await KernelEvents.EventuallyAsync(() => env.Logs.Dump().Contains("Resubscribed to the engine's event stream", StringComparison.Ordinal), TimeSpan.FromSeconds(30)));
-
-            // Deaths after the engine came back are still seen through the re-established stream.
-            var dead = KernelEvents.WaitForAsync(manager, kernel.Id, SandboxKernelState.Dead);
-            await env.Docker.Containers.KillAsync(container, "SIGKILL");
-            Assert.Contains("signal 9", (await dead.WaitAsync(TestTimeouts.Long)).Reason, StringComparison.Ordinal);
+            await AssertSurvivedAndLaterDeathsSeenAsync(manager, kernel, container, "survives the engine");
             await manager.DisposeAsync();
             await env.AssertNothingLeftAsync(manager.Owner);
         }
@@ -86,6 +79,63 @@ public sealed class EngineRestartTests(SandboxEnvironment env)
             await SetLiveRestoreAsync(original, false);
             await File.WriteAllTextAsync(DaemonJson, original);
         }
+    }
+
+    /// <summary>
+    /// Podman has no daemon holding the containers: each kernel's conmon is its parent, so a killed service loses no
+    /// kernel, as with live-restore. The gateway's event stream breaks and must come back on the new service.
+    /// </summary>
+    [EngineFact("Podman")]
+    public async Task PodmanServiceKilled_KernelsSurvive_AndTheEventStreamReconnects()
+    {
+        var loopsBefore = LoopDevices();
+        var manager = await env.CreateManagerAsync("podman-restart");
+        var kernel = await manager.StartKernelAsync(new KernelStartRequest { SpecName = SandboxEnvironment.Py, SessionId = "p" });
+        await SandboxEnvironment.RunAsync(kernel, "y = 'survives the service'");
+        var container = kernel.ContainerId!;
+
+        var service = PodmanServicePid() ?? throw new InvalidOperationException("no `podman system service` process runs");
+        TestLibC.Kill(service, TestLibC.SIGKILL);
+        Assert.True(await KernelEvents.EventuallyAsync(() => Gone(service), TestTimeouts.Step), $"podman service {service} did not exit after SIGKILL");
+        await RunEngineScriptAsync("podman-engine.sh", "ensure_podman_engine");
+
+        await AssertSurvivedAndLaterDeathsSeenAsync(manager, kernel, container, "survives the service");
+        await manager.RestartKernelAsync(kernel.Id);
+        Assert.Equal("2", await SandboxEnvironment.RunAsync(kernel, "print(1 + 1)"));
+        await manager.DisposeAsync();
+        await env.AssertNothingLeftAsync(manager.Owner);
+        Assert.Equal(loopsBefore, LoopDevices());
+    }
+
+    /// <summary>
+    /// The kernel kept its container and variable <c>y</c> through the engine's restart, the event stream came back, and
+    /// a death after it (SIGKILL) is seen through the re-established stream.
+    /// </summary>
+    private async Task AssertSurvivedAndLaterDeathsSeenAsync(SandboxKernelManager manager, SandboxKernel kernel, string container, string y)
+    {
+        Assert.Equal(y, await SandboxEnvironment.RunAsync(kernel, "print(y)"));
+        Assert.Equal(SandboxKernelState.Running, kernel.State);
+        Assert.Equal(container, kernel.ContainerId);
+        Assert.True(await KernelEvents.EventuallyAsync(() => env.Logs.Dump().Contains("Resubscribed to the engine's event stream", StringComparison.Ordinal), TimeSpan.FromSeconds(30)));
+
+        var dead = KernelEvents.WaitForAsync(manager, kernel.Id, SandboxKernelState.Dead);
+        await env.Docker.Containers.KillAsync(container, "SIGKILL");
+        Assert.Contains("signal 9", (await dead.WaitAsync(TestTimeouts.Long)).Reason, StringComparison.Ordinal);
+    }
+
+    private static int? PodmanServicePid()
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), out var pid)
+                && File.Exists(Path.Combine(directory, "cmdline"))
+                && File.ReadAllText(Path.Combine(directory, "cmdline")).StartsWith("podman\0system\0service\0", StringComparison.Ordinal))
+            {
+                return pid;
+            }
+        }
+
+        return null;
     }
 
     private static async Task SetLiveRestoreAsync(string original, bool enabled)
@@ -108,7 +158,7 @@ public sealed class EngineRestartTests(SandboxEnvironment env)
         TestLibC.Kill(dockerd, TestLibC.SIGKILL);
         Assert.True(await KernelEvents.EventuallyAsync(() => Gone(dockerd) && (containerd is not { } c || Gone(c)), TestTimeouts.Step),
             $"dockerd {dockerd} or its containerd {containerd} did not exit after SIGKILL");
-        await RunEngineScriptAsync("ensure_docker_engine");
+        await RunEngineScriptAsync("docker-engine.sh", "ensure_docker_engine");
     }
 
     /// <summary>SIGHUP makes dockerd re-read daemon.json; done when the engine reports the new live-restore setting.</summary>
@@ -137,9 +187,9 @@ public sealed class EngineRestartTests(SandboxEnvironment env)
         return output.Trim();
     }
 
-    private static async Task RunEngineScriptAsync(string function)
+    private static async Task RunEngineScriptAsync(string script, string function)
     {
-        var start = new ProcessStartInfo("bash", ["-c", $"source scripts/lib/docker-engine.sh && {function}"])
+        var start = new ProcessStartInfo("bash", ["-c", $"source scripts/lib/{script} && {function}"])
         {
             WorkingDirectory = RepositoryPaths.Root,
             RedirectStandardError = true,

@@ -38,7 +38,7 @@ public sealed class MeasurementTests(SandboxEnvironment env, ITestOutputHelper o
         }
 
         // The witness kernel has been idle between tests; its container's cgroup tells what it costs.
-        var memoryDir = $"/sys/fs/cgroup/memory/docker/{env.OtherKernel.ContainerId}";
+        var memoryDir = TestEngine.CgroupDirectory("memory", env.OtherKernel.ContainerId!);
         await SandboxEnvironment.RunAsync(env.OtherKernel, "import gc; gc.collect()");
         var usage = long.Parse(File.ReadAllText(Path.Combine(memoryDir, "memory.usage_in_bytes")).Trim(), CultureInfo.InvariantCulture);
         var stat = File.ReadLines(Path.Combine(memoryDir, "memory.stat")).Select(l => l.Split(' ')).ToDictionary(f => f[0], f => long.Parse(f[1], CultureInfo.InvariantCulture));

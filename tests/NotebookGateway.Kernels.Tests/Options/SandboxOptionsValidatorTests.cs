@@ -44,6 +44,24 @@ public sealed class SandboxOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_BadEngineSettings_AreEachNamed_AndEachEngineHasItsSocket()
+    {
+        var options = Valid();
+        options.Engine = (EngineKind)7;
+        options.EngineSocket = "podman.sock";
+        options.ProcessesPerUid = 0;
+
+        var errors = SandboxOptionsValidator.Collect(options);
+
+        Assert.Contains(errors, e => e.Contains("Sandbox:Engine must be Docker or Podman", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Sandbox:EngineSocket must be an absolute path", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Sandbox:ProcessesPerUid", StringComparison.Ordinal));
+        Assert.Equal("/var/run/docker.sock", new SandboxOptions().EffectiveEngineSocket);
+        Assert.Equal("/run/podman/podman.sock", new SandboxOptions { Engine = EngineKind.Podman }.EffectiveEngineSocket);
+        Assert.Equal("/srv/engine.sock", new SandboxOptions { Engine = EngineKind.Podman, EngineSocket = "/srv/engine.sock" }.EffectiveEngineSocket);
+    }
+
+    [Fact]
     public void Validate_BadPoolSettings_AreEachNamed()
     {
         var options = Valid();

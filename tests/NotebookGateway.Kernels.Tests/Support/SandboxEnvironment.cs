@@ -83,17 +83,18 @@ public sealed class SandboxEnvironment : IAsyncLifetime
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            _docker = await DockerClient.ConnectAsync(new DockerClientOptions(), null, cts.Token);
+            _docker = await DockerClient.ConnectAsync(TestEngine.ClientOptions, null, cts.Token);
         }
         catch (DockerException ex)
         {
             throw new InvalidOperationException(
-                $"No Docker engine answers at {DockerClientOptions.DefaultSocketPath} ({ex.Message}). Start it: bash scripts/lib/docker-engine.sh", ex);
+                $"No {TestEngine.Name} engine answers at {TestEngine.SocketPath} ({ex.Message}). {TestEngine.StartHint}", ex);
         }
 
         if (await Docker.Images.TryInspectAsync(PythonImage) is null)
         {
-            throw new InvalidOperationException($"The sandbox image {PythonImage} is missing. Build it: bash scripts/build-images.sh");
+            throw new InvalidOperationException($"The sandbox image {PythonImage} is missing from {TestEngine.Name}. Build it: "
+                + (TestEngine.IsPodman ? "bash scripts/build-images.sh && bash scripts/podman-images.sh" : "bash scripts/build-images.sh"));
         }
 
         Directory.CreateDirectory(SocketRoot);
@@ -166,6 +167,8 @@ public sealed class SandboxEnvironment : IAsyncLifetime
         var options = new SandboxOptions
         {
             Owner = $"kt-{RunId}-{ownerSuffix}",
+            Engine = TestEngine.IsPodman ? EngineKind.Podman : EngineKind.Docker,
+            EngineSocket = TestEngine.SocketPath,
             KernelSpecDirectories = [SpecRoot, RepositoryPaths.KernelSpecs],
             SeccompProfile = RepositoryPaths.SeccompProfile,
             SocketRoot = SocketRoot,
