@@ -6,7 +6,7 @@ using NotebookGateway.Testing;
 using NotebookGateway.Zmq;
 
 // Benchmarks for the README. Run from the repository root:
-// dotnet run -c Release --project bench/NotebookGateway.Bench [all|execute|pingpong|sandbox] [--runs N] [--starts N] [--idle N]
+// dotnet run -c Release --project bench/NotebookGateway.Bench [all|execute|pingpong|sandbox] [--runs N] [--starts N] [--idle N] [--engine podman]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll gateway [--runs 500] [--concurrent 20] [--starts 10] [--concurrent-runs 100]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll bridge [--runs 1000] [--starts 10]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll languages [--starts 10] [--runs 200] [--compiles 20] [--only c,go]
@@ -14,10 +14,13 @@ using NotebookGateway.Zmq;
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll monitoring [--runs 300] [--loops 5] [--samples 50]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll egress [--downloads 5] [--requests 300] [--tunnels 1000]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll soak [--minutes 30] [--warmup-seconds 60] [--users 20] [--seed 1] [--sample-seconds 30] [--owner nbgw-bench-soak]
-// dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll readopt [--counts 1,50,200]
+// dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll readopt [--counts 1,50,200] [--engine podman]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll users [--kernels 100] [--users 10] [--concurrent-users 20] [--concurrent-runs 100] [--idle-timeout 30]
 string mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 int runs = ReadOption("--runs", 1000);
+// --engine podman: the sandbox and readopt modes on rootful Podman (scripts/podman-images.sh sets it up).
+int engineAt = Array.IndexOf(args, "--engine");
+bool podman = engineAt >= 0 && engineAt + 1 < args.Length && args[engineAt + 1].Equals("podman", StringComparison.OrdinalIgnoreCase);
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, libzmq {ZmqContext.LibraryVersion}");
 if (mode is "all" or "execute")
@@ -31,7 +34,7 @@ if (mode is "all" or "pingpong")
 if (mode is "all" or "sandbox")
 {
     string root = Environment.CurrentDirectory;
-    await NotebookGateway.Bench.SandboxBenchmark.RunAsync(root, ReadOption("--starts", 20), ReadOption("--idle", 10));
+    await NotebookGateway.Bench.SandboxBenchmark.RunAsync(root, ReadOption("--starts", 20), ReadOption("--idle", 10), podman);
 }
 if (mode is "gateway")
 {
@@ -72,7 +75,7 @@ if (mode is "readopt")
 {
     int counts = Array.IndexOf(args, "--counts");
     string list = counts >= 0 && counts + 1 < args.Length ? args[counts + 1] : "1,50,200";
-    return await NotebookGateway.Bench.ReadoptBenchmark.RunAsync(list.Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList());
+    return await NotebookGateway.Bench.ReadoptBenchmark.RunAsync(list.Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList(), podman);
 }
 if (mode is "users")
 {

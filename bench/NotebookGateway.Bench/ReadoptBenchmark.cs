@@ -15,17 +15,18 @@ internal static partial class ReadoptBenchmark
 {
     private const int StartParallelism = 8;
 
-    public static async Task<int> RunAsync(IReadOnlyList<int> counts)
+    public static async Task<int> RunAsync(IReadOnlyList<int> counts, bool podman)
     {
         int failures = 0;
+        Console.WriteLine($"engine: {(podman ? "Podman" : "Docker")}");
         foreach (int count in counts)
         {
-            failures += await RunOnceAsync(count);
+            failures += await RunOnceAsync(count, podman);
         }
         return failures == 0 ? 0 : 1;
     }
 
-    private static async Task<int> RunOnceAsync(int count)
+    private static async Task<int> RunOnceAsync(int count, bool podman)
     {
         string limit = (count + 10).ToString(CultureInfo.InvariantCulture);
         var settings = new Dictionary<string, string>
@@ -36,6 +37,7 @@ internal static partial class ReadoptBenchmark
             ["Quotas:Default:MaxWorkspaceMiB"] = "0",
             ["Quotas:Global:MaxKernels"] = limit,
             ["Gateway:KernelStartTimeoutSeconds"] = "300",
+            ["Sandbox:Engine"] = podman ? "Podman" : "Docker",
         };
         GatewayProcess gateway = await GatewayProcess.StartAsync(settings);
         try

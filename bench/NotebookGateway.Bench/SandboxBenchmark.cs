@@ -17,13 +17,15 @@ namespace NotebookGateway.Bench;
 /// </summary>
 internal static class SandboxBenchmark
 {
-    public static async Task RunAsync(string repositoryRoot, int starts, int idleKernels)
+    public static async Task RunAsync(string repositoryRoot, int starts, int idleKernels, bool podman)
     {
         await using var zmq = new ZmqContext();
-        using var docker = new DockerClient();
+        using var docker = new DockerClient(new DockerClientOptions { SocketPath = podman ? TestEngine.PodmanSocket : DockerClientOptions.DefaultSocketPath });
+        Console.WriteLine($"engine: {(podman ? "Podman" : "Docker")}");
         IOptions<SandboxOptions> options = Options.Create(new SandboxOptions
         {
             Owner = "nbgw-bench",
+            Engine = podman ? EngineKind.Podman : EngineKind.Docker,
             KernelSpecDirectories = [Path.Combine(repositoryRoot, "kernelspecs")],
             SeccompProfile = Path.Combine(repositoryRoot, "seccomp", "notebook.json"),
             SocketRoot = "/run/notebookgateway/bench-sockets",

@@ -29,6 +29,9 @@ public sealed partial class GatewayKernelRegistry : IDisposable
     /// <summary>The kernel's culling clock (ISO 8601), recorded at each culling pass and at a stop that keeps kernels.</summary>
     public const string LastActivityAnnotation = "last_activity";
 
+    /// <summary>The lease a kernel was started with, in seconds (<see cref="KernelLeases"/>), for the next start.</summary>
+    public const string LeaseAnnotation = "lease_seconds";
+
     private readonly ConcurrentDictionary<string, GatewayKernel> _kernels = new(StringComparer.Ordinal);
     private readonly SandboxKernelManager _manager;
     private readonly KernelSpecCatalog _catalog;
@@ -139,9 +142,34 @@ public sealed partial class GatewayKernelRegistry : IDisposable
             string now = kernel.LastActivity.ToString("O", CultureInfo.InvariantCulture);
             if (kernel.Sandbox.Annotations.GetValueOrDefault(LastActivityAnnotation) != now)
             {
-                _manager.Annotate(kernel.Id, new Dictionary<string, string>(StringComparer.Ordinal) { [OwnerAnnotation] = kernel.Owner, [LastActivityAnnotation] = now });
+                Annotate(kernel, LastActivityAnnotation, now);
             }
         }
+    }
+
+    /// <summary>Records a kernel's lease with it, so that the next start holds it to its lease again.</summary>
+    public void RecordLease(string kernelId, int seconds)
+    {
+        if (_kernels.TryGetValue(kernelId, out GatewayKernel? kernel))
+        {
+            Annotate(kernel, LeaseAnnotation, seconds.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>The lease recorded with a kernel taken back after a restart; null when it had none.</summary>
+    public static int? RecordedLease(GatewayKernel kernel) =>
+        kernel.Sandbox.Annotations.GetValueOrDefault(LeaseAnnotation) is { } text
+        && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int seconds) ? seconds : null;
+
+    /// <summary>Sets one annotation and keeps the others (the owner, the culling clock, the lease).</summary>
+    private void Annotate(GatewayKernel kernel, string key, string value)
+    {
+        var annotations = new Dictionary<string, string>(kernel.Sandbox.Annotations, StringComparer.Ordinal)
+        {
+            [OwnerAnnotation] = kernel.Owner,
+            [key] = value,
+        };
+        _manager.Annotate(kernel.Id, annotations);
     }
 
     private GatewayKernel Register(SandboxKernel sandbox, string owner, DateTimeOffset? lastActivity)

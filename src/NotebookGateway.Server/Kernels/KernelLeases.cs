@@ -43,9 +43,15 @@ public sealed partial class KernelLeases(GatewayKernelRegistry kernels, IOptions
         return null;
     }
 
-    /// <summary>Starts the lease of a kernel just started; its clock runs from now until a client connects.</summary>
-    public void Hold(string kernelId, int seconds) =>
+    /// <summary>
+    /// Starts the lease of a kernel just started, or taken back after a restart; its clock runs from now until a client
+    /// connects. The lease is recorded with the kernel, so that the next start holds it to it again.
+    /// </summary>
+    public void Hold(string kernelId, int seconds)
+    {
         _leases[kernelId] = new Lease(TimeSpan.FromSeconds(seconds), time.GetUtcNow());
+        kernels.RecordLease(kernelId, seconds);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

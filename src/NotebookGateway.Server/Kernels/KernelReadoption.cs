@@ -7,13 +7,13 @@ namespace NotebookGateway.Server.Kernels;
 
 /// <summary>
 /// After the sandbox manager took its kernels back at start-up, gives them back to the API: the notebook sessions
-/// recorded with them, then each kernel to its recorded owner with its quota slots and culling clock. At a stop that
+/// recorded with them, then each kernel to its recorded owner with its quota slots, culling clock and lease. At a stop that
 /// keeps kernels (<c>Sandbox:OnStop = KeepKernels</c>) it records every culling clock first; it stops before the
 /// manager does, as it starts after it. When the stop begins, every client websocket is closed at once, so that the
 /// server need not wait for clients to leave and clients reconnect to the next process.
 /// </summary>
 public sealed partial class KernelReadoption(SandboxKernelManager manager, GatewayKernelRegistry kernels, SessionStore sessions, KernelQuotas quotas,
-    IOptions<SandboxOptions> sandbox, IHostApplicationLifetime lifetime, ILogger<KernelReadoption> logger) : IHostedService
+    KernelLeases leases, IOptions<SandboxOptions> sandbox, IHostApplicationLifetime lifetime, ILogger<KernelReadoption> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -27,6 +27,11 @@ public sealed partial class KernelReadoption(SandboxKernelManager manager, Gatew
                 if (kernel.Sandbox.State == SandboxKernelState.Running)
                 {
                     running++;
+                    if (GatewayKernelRegistry.RecordedLease(kernel) is { } lease)
+                    {
+                        // The clients were cut off by the restart: the lease runs again from now until one reconnects.
+                        leases.Hold(kernel.Id, lease);
+                    }
                 }
                 else
                 {

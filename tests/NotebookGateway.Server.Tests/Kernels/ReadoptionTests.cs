@@ -72,6 +72,38 @@ public sealed class ReadoptionTests
     }
 
     [Fact]
+    public async Task LeasedKernel_TakenBackAfterAKill_IsHeldToItsLeaseAgain()
+    {
+        GatewayProcess gateway = await GatewayProcess.StartAsync();
+        try
+        {
+            RestResponse started = await GatewayRest.PostAsync(gateway, "api/kernels",
+                """{"name":"python3","env":{"KERNEL_LEASE_SECONDS":"5"}}""", TestTimeouts.KernelStart);
+            GatewayRest.ExpectStatus(started, HttpStatusCode.Created, gateway);
+            string kernelId = started.Json!["id"]!.GetValue<string>();
+            string clientSession = Guid.NewGuid().ToString();
+            KernelSocket holder = await ConnectAsync(gateway, kernelId, clientSession);
+
+            gateway = await gateway.RestartAsync(graceful: false);
+            await holder.DisposeAsync();
+
+            // Taken back, then, with no client reconnecting, shut down by its lease (the idle culler would wait an hour).
+            GatewayRest.ExpectStatus(await GatewayRest.GetAsync(gateway, $"api/kernels/{kernelId}"), HttpStatusCode.OK, gateway);
+            await GatewayRest.EventuallyAsync(async () =>
+            {
+                HttpStatusCode status = (await GatewayRest.GetAsync(gateway, $"api/kernels/{kernelId}")).Status;
+                return (status == HttpStatusCode.NotFound, status.ToString());
+            }, TimeSpan.FromSeconds(30), "the re-adopted leased kernel shut down by its lease");
+            Assert.Contains("lease of 5 s lapsed without a client", gateway.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            GatewayExit exit = await gateway.StopAsync();
+            Assert.True(exit.LeftoverContainers.Count == 0, "containers left behind:\n" + gateway.Output);
+        }
+    }
+
+    [Fact]
     public async Task GracefulStopInKeepMode_KernelKeepsItsState_RemoveModeThenRemovesIt()
     {
         GatewayProcess gateway = await GatewayProcess.StartAsync(new Dictionary<string, string> { ["Sandbox:OnStop"] = "KeepKernels" });
