@@ -33,7 +33,7 @@ _podman_engine_install() {
         apt-get update -qq >/dev/null || { _podman_engine_log "apt-get update failed"; return 1; }
     fi
     _podman_engine_log "installing podman and runc"
-    apt-get install -y -qq --no-install-recommends podman runc conmon catatonit uidmap >/dev/null \
+    apt-get install -y -qq --no-install-recommends podman runc conmon catatonit >/dev/null \
         || { _podman_engine_log "apt-get install podman failed"; return 1; }
 }
 

@@ -35,18 +35,21 @@ public class DockerApiException : DockerException
     /// <summary>What we were doing, e.g. <c>inspect container 3f2a…</c>.</summary>
     public string Operation { get; } = "";
 
-    public bool IsNotFound => StatusCode == HttpStatusCode.NotFound;
+    public bool IsNotFound => this is DockerNotFoundException;
 
     public bool IsConflict => this is DockerConflictException;
 
     /// <summary>
     /// Builds the most specific subclass for <paramref name="status"/>. Podman's compatible service (4.3) answers a name in
     /// use, a kill of a stopped container or a removal of a running one with 500 ("that name is already in use",
-    /// "container state improper"); those are the conflicts Docker reports as 409.
+    /// "container state improper"); those are the conflicts Docker reports as 409. It also answers 500 for a container
+    /// removed while it is being looked at ("does not exist in database: no such container"), Docker's 404.
     /// </summary>
     public static DockerApiException Create(HttpStatusCode status, string engineMessage, string operation) => status switch
     {
         HttpStatusCode.NotFound => new DockerNotFoundException(engineMessage, operation),
+        HttpStatusCode.InternalServerError when engineMessage.Contains("no such container", StringComparison.Ordinal)
+            => new DockerNotFoundException(status, engineMessage, operation),
         HttpStatusCode.Conflict => new DockerConflictException(engineMessage, operation),
         HttpStatusCode.InternalServerError when engineMessage.Contains("name is already in use", StringComparison.Ordinal)
             || engineMessage.Contains("container state improper", StringComparison.Ordinal)
@@ -60,6 +63,12 @@ public sealed class DockerNotFoundException : DockerApiException
 {
     public DockerNotFoundException(string engineMessage, string operation)
         : base(HttpStatusCode.NotFound, engineMessage, operation)
+    {
+    }
+
+    /// <summary>A missing object the engine reported with another status (Podman's 500s); the status is kept as sent.</summary>
+    public DockerNotFoundException(HttpStatusCode status, string engineMessage, string operation)
+        : base(status, engineMessage, operation)
     {
     }
 

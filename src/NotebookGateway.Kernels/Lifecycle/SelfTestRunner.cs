@@ -103,7 +103,7 @@ public sealed class SelfTestRunner(DockerClient docker, SandboxHost host, RunPla
         try
         {
             return string.Equals(kernel.Spec.Language, "python", StringComparison.OrdinalIgnoreCase)
-                ? await SandboxSelfTest.RunAsync(kernel.Client, kernel.Session.Uid, timeout.Token).ConfigureAwait(false)
+                ? await SandboxSelfTest.RunAsync(kernel.Client, kernel.Session.Uid, kernel.Envelope, timeout.Token).ConfigureAwait(false)
                 : await RunProbeContainerAsync(kernel, timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -117,7 +117,9 @@ public sealed class SelfTestRunner(DockerClient docker, SandboxHost host, RunPla
     {
         const string Probe = "grep -E '^(Seccomp|NoNewPrivs|CapEff):' /proc/self/status; echo \"Uid: $(id -u) $(id -u)\"; "
             + "echo \"Net: $(ls /sys/class/net | tr '\\n' ' ')\"; "
-            + "if setarch linux32 true 2>/dev/null; then echo 'Personality32: 0'; else echo 'Personality32: 1'; fi";
+            + "if setarch linux32 true 2>/dev/null; then echo 'Personality32: 0'; else echo 'Personality32: 1'; fi; "
+            + "for f in /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max; do [ -r $f ] && { echo \"MemoryLimit: $(cat $f)\"; break; }; done; "
+            + "for f in /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max; do [ -r $f ] && { echo \"PidsLimit: $(cat $f)\"; break; }; done";
         var run = kernel.Run ?? throw new InvalidOperationException("The kernel has no run.");
         var request = planner.CreateContainerRequest(run, ["/bin/sh", "-c", Probe]).Build();
         request = request with
@@ -130,7 +132,7 @@ public sealed class SelfTestRunner(DockerClient docker, SandboxHost host, RunPla
             await docker.Containers.StartAsync(created.Id, cancellationToken).ConfigureAwait(false);
             await docker.Containers.WaitAsync(created.Id, ContainerWaitCondition.NotRunning, cancellationToken).ConfigureAwait(false);
             var logs = await docker.Containers.GetLogsAsync(created.Id, new ContainerLogsParameters { MaxBytes = 16384 }, cancellationToken).ConfigureAwait(false);
-            return SandboxSelfTest.Evaluate(logs.Stdout, kernel.Session.Uid);
+            return SandboxSelfTest.Evaluate(logs.Stdout, kernel.Session.Uid, kernel.Envelope);
         }
         finally
         {

@@ -1,12 +1,15 @@
 using System.Globalization;
 using NotebookGateway.Jupyter.Client;
+using NotebookGateway.Kernels.Options;
 
 namespace NotebookGateway.Kernels.Security;
 
 /// <summary>
 /// Checks from inside a running sandbox that the hardening really applied (catalogue K18): seccomp filter mode 2,
 /// NoNewPrivs 1, no effective capabilities, the session's non-root uid, no network interface but <c>lo</c>, and a
-/// sentinel that only our profile denies (Docker's default allows <c>personality(PER_LINUX32)</c>).
+/// sentinel that only our profile denies (Docker's default allows <c>personality(PER_LINUX32)</c>), and the memory and pids
+/// limits of the envelope in the container's own cgroup (an engine that silently drops limits, such as rootless Podman
+/// on cgroup v1, fails here). Where the sandbox sees no cgroup files (gVisor) the limits are not judged.
 /// The probe prints <c>Key: value</c> lines; <see cref="Evaluate"/> judges them.
 /// </summary>
 public static class SandboxSelfTest
@@ -36,13 +39,22 @@ public static class SandboxSelfTest
                     'sys.stdout.write(str(ctypes.get_errno() if r == -1 else 0))')
             r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=30)
             out.append('Personality32: ' + (r.stdout.strip() or 'exit %d' % r.returncode))
+            for key, files in (('MemoryLimit', ('/sys/fs/cgroup/memory/memory.limit_in_bytes', '/sys/fs/cgroup/memory.max')),
+                               ('PidsLimit', ('/sys/fs/cgroup/pids/pids.max', '/sys/fs/cgroup/pids.max'))):
+                for name in files:
+                    try:
+                        with open(name) as f:
+                            out.append(key + ': ' + f.read().strip())
+                        break
+                    except OSError:
+                        pass
             print('\n'.join(out))
         _nbgw_self_test()
         del _nbgw_self_test
         """;
 
     /// <summary>Runs <see cref="PythonProbe"/> through the kernel's shell channel and evaluates what it printed.</summary>
-    public static async Task<SelfTestResult> RunAsync(KernelClient client, uint expectedUid, CancellationToken cancellationToken)
+    public static async Task<SelfTestResult> RunAsync(KernelClient client, uint expectedUid, SandboxEnvelope envelope, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         var outcome = await client.ExecuteAsync(PythonProbe, new ExecuteOptions { StoreHistory = false, Silent = true }, cancellationToken).ConfigureAwait(false);
@@ -51,12 +63,13 @@ public static class SandboxSelfTest
             return new SelfTestResult([$"the probe did not run ({outcome.Status}): {outcome.StreamText("stderr")}"], new Dictionary<string, string>());
         }
 
-        return Evaluate(outcome.StreamText(), expectedUid);
+        return Evaluate(outcome.StreamText(), expectedUid, envelope);
     }
 
     /// <summary>Judges the probe's output; every failed check is listed.</summary>
-    public static SelfTestResult Evaluate(string output, uint expectedUid)
+    public static SelfTestResult Evaluate(string output, uint expectedUid, SandboxEnvelope envelope)
     {
+        ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(output);
         var observed = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var line in output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
@@ -100,6 +113,16 @@ public static class SandboxSelfTest
         if (Get("Personality32") != "1")
         {
             failures.Add($"personality(PER_LINUX32) gave '{Get("Personality32")}', expected EPERM (1) from the gateway's seccomp profile");
+        }
+
+        if (observed.TryGetValue("MemoryLimit", out var memory) && memory != envelope.MemoryBytes.ToString(CultureInfo.InvariantCulture))
+        {
+            failures.Add($"the container's memory limit is {memory}, expected {envelope.MemoryBytes} (the engine did not apply it)");
+        }
+
+        if (observed.TryGetValue("PidsLimit", out var pids) && pids != envelope.Pids.ToString(CultureInfo.InvariantCulture))
+        {
+            failures.Add($"the container's pids limit is {pids}, expected {envelope.Pids} (the engine did not apply it)");
         }
 
         return new SelfTestResult(failures, observed);

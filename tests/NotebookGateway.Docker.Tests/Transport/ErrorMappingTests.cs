@@ -80,6 +80,19 @@ public sealed class ErrorMappingTests
     }
 
     [Fact]
+    public async Task TryInspectAsync_Podman500ForAContainerBeingRemoved_IsNotFound()
+    {
+        await using var engine = await FakeEngine.StartAsync("1.41");
+        engine.Handler = context => FakeEngine.WriteErrorAsync(context, 500, "container b5a82ef2 does not exist in database: no such container");
+        using var client = engine.CreateClient();
+
+        Assert.Null(await client.Containers.TryInspectAsync("b5a82ef2"));
+        var error = await Assert.ThrowsAsync<DockerNotFoundException>(() => client.Containers.InspectAsync("b5a82ef2"));
+        Assert.True(error.IsNotFound);
+        Assert.Equal(HttpStatusCode.InternalServerError, error.StatusCode);
+    }
+
+    [Fact]
     public async Task RemoveAsync_EngineNonJsonError_UsesRawBody()
     {
         await using var engine = await FakeEngine.StartAsync("1.41");

@@ -13,6 +13,9 @@ public sealed class KernelStartTests(SandboxEnvironment env)
         Assert.Equal("42", output);
         Assert.Equal(SandboxKernelState.Running, env.SharedKernel.State);
         Assert.True(env.Shared.LastSelfTest?.Passed, env.Shared.LastSelfTest?.ToString());
+        // The limits were read inside the sandbox (the Python probe), not only from the engine's inspect.
+        Assert.Equal((SandboxEnvironment.PyMemoryMiB * 1048576L).ToString(System.Globalization.CultureInfo.InvariantCulture), env.Shared.LastSelfTest!.Observed["MemoryLimit"]);
+        Assert.Equal(SandboxEnvironment.PyPids.ToString(System.Globalization.CultureInfo.InvariantCulture), env.Shared.LastSelfTest.Observed["PidsLimit"]);
     }
 
     [Fact]

@@ -131,6 +131,8 @@ public sealed class ManagerLifecycleTests(SandboxEnvironment env)
         Assert.True(result.Passed, result.ToString());
         Assert.Equal("2", result.Observed["Seccomp"]);
         Assert.Equal("1", result.Observed["Personality32"]);
+        Assert.Equal((SandboxEnvironment.PyMemoryMiB * 1048576L).ToString(System.Globalization.CultureInfo.InvariantCulture), result.Observed["MemoryLimit"]);
+        Assert.Equal(SandboxEnvironment.PyPids.ToString(System.Globalization.CultureInfo.InvariantCulture), result.Observed["PidsLimit"]);
         Assert.Equal(SandboxKernelState.Running, kernel.State);
         await manager.DisposeAsync();
         await env.AssertNothingLeftAsync(manager.Owner);
