@@ -82,22 +82,8 @@ internal static class SandboxBenchmark
         }
     }
 
-    private static long ReadCgroupMemory(string containerId)
-    {
-        foreach (string path in new[]
-        {
-            $"/sys/fs/cgroup/memory/docker/{containerId}/memory.usage_in_bytes",
-            $"/sys/fs/cgroup/system.slice/docker-{containerId}.scope/memory.current",
-            $"/sys/fs/cgroup/docker/{containerId}/memory.current",
-        })
-        {
-            if (File.Exists(path) && long.TryParse(File.ReadAllText(path).Trim(), out long bytes))
-            {
-                return bytes;
-            }
-        }
-        return 0;
-    }
+    /// <summary>The container's charged memory, read as the gateway reads it (Docker's or Podman's cgroup layout).</summary>
+    private static long ReadCgroupMemory(string containerId) => new NotebookGateway.Kernels.Sandbox.ContainerCgroup().MemoryBytes(containerId) ?? 0;
 }
 
 internal static class Stats

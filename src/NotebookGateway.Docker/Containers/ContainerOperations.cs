@@ -118,6 +118,20 @@ public sealed class ContainerOperations
     /// <param name="removeVolumes">Also remove anonymous volumes.</param>
     public async Task RemoveAsync(string id, bool force = false, bool removeVolumes = false, CancellationToken cancellationToken = default)
     {
+        await _transport.EnsureNegotiatedAsync(cancellationToken).ConfigureAwait(false);
+        if (force && _transport.IsPodman)
+        {
+            // dockerd's forced removal kills at once; Podman's stops the container first (SIGTERM, then its stop timeout).
+            try
+            {
+                await KillAsync(id, "SIGKILL", cancellationToken).ConfigureAwait(false);
+            }
+            catch (DockerApiException ex) when (ex.IsConflict || ex.IsNotFound)
+            {
+                // Not running any more, or gone: the removal below says which.
+            }
+        }
+
         var query = new QueryString().Add("force", force).Add("v", removeVolumes);
         await _transport.SendAsync(HttpMethod.Delete, $"/containers/{Escape(id)}", query, $"remove container {id}", cancellationToken).ConfigureAwait(false);
         DockerLog.ContainerRemoved(_transport.Logger, id, force);

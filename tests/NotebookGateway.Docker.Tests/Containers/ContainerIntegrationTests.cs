@@ -1,4 +1,5 @@
 using NotebookGateway.Docker.Containers;
+using NotebookGateway.Docker.Events;
 using NotebookGateway.Docker.Models;
 using NotebookGateway.Docker.Tests.Support;
 
@@ -170,9 +171,18 @@ public sealed class ContainerIntegrationTests(DockerEngineFixture engine) : IAsy
         await Client.Containers.StartAsync(created.Id, ct);
 
         await Assert.ThrowsAsync<DockerConflictException>(() => Client.Containers.RemoveAsync(created.Id, cancellationToken: ct));
+        var filters = new DockerFilters().Add("type", DockerEventTypes.Container).Add("event", DockerEventActions.Die).Label(EngineTestScope.ScopeLabel, _scope.Id);
+        await using var events = await Client.Events.SubscribeAsync(new EventsParameters { Filters = filters }, ct);
         await Client.Containers.RemoveAsync(created.Id, force: true, removeVolumes: true, ct);
 
         Assert.Null(await Client.Containers.TryInspectAsync(created.Id, ct));
+        // Killed at once (SIGKILL, 137) on both engines; Podman on its own would stop it with SIGTERM first (143).
+        await foreach (var die in events.ReadAllAsync(ct))
+        {
+            Assert.Equal(created.Id, die.Actor!.Id);
+            Assert.Equal("137", die.Actor.Attributes!["exitCode"]);
+            break;
+        }
     }
 
     [Fact]
