@@ -26,11 +26,6 @@ public static class TestEngine
         }
     }
 
-    /// <summary>What to run when the engine does not answer.</summary>
-    public static string StartHint => IsPodman
-        ? "Start it: bash -c 'source scripts/lib/podman-engine.sh && ensure_podman_engine'"
-        : "Start it: bash -c 'source scripts/lib/docker-engine.sh && ensure_docker_engine'";
-
     /// <summary>A container's cgroup v1 directory of <paramref name="controller"/> under this host's cgroupfs driver.</summary>
     public static string CgroupDirectory(string controller, string containerId) => IsPodman
         ? $"/sys/fs/cgroup/{controller}/libpod_parent/libpod-{containerId}"

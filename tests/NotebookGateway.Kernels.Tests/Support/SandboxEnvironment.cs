@@ -22,8 +22,27 @@ namespace NotebookGateway.Kernels.Tests.Support;
 /// fails the run if any container, mount, socket directory, workspace or volume was left behind.
 /// Never skips: a missing engine or image fails every test with what to run.
 /// </summary>
-public sealed class SandboxEnvironment : IAsyncLifetime
+public class SandboxEnvironment : IAsyncLifetime
 {
+    /// <summary>On the engine under test (<see cref="TestEngine"/>).</summary>
+    public SandboxEnvironment()
+        : this(TestEngine.IsPodman)
+    {
+    }
+
+    /// <summary>On Podman or Docker whatever the run is against (a test of that engine itself).</summary>
+    protected SandboxEnvironment(bool podman)
+    {
+        IsPodman = podman;
+        EngineSocket = podman == TestEngine.IsPodman ? TestEngine.SocketPath : podman ? TestEngine.PodmanSocket : DockerClientOptions.DefaultSocketPath;
+    }
+
+    public bool IsPodman { get; }
+
+    public string EngineSocket { get; }
+
+    private string EngineName => IsPodman ? "Podman" : "Docker";
+
     public const string PythonImage = "notebookgateway/sandbox-python:latest";
     public const string TestLabel = "org.notebookgateway.test";
     public const string RunLabel = "org.notebookgateway.test.run";
@@ -83,18 +102,18 @@ public sealed class SandboxEnvironment : IAsyncLifetime
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            _docker = await DockerClient.ConnectAsync(TestEngine.ClientOptions, null, cts.Token);
+            _docker = await DockerClient.ConnectAsync(new DockerClientOptions { SocketPath = EngineSocket }, null, cts.Token);
         }
         catch (DockerException ex)
         {
             throw new InvalidOperationException(
-                $"No {TestEngine.Name} engine answers at {TestEngine.SocketPath} ({ex.Message}). {TestEngine.StartHint}", ex);
+                $"No {EngineName} engine answers at {EngineSocket} ({ex.Message}). Set it up: " + (IsPodman ? "bash scripts/podman-images.sh" : "bash scripts/setup.sh"), ex);
         }
 
         if (await Docker.Images.TryInspectAsync(PythonImage) is null)
         {
-            throw new InvalidOperationException($"The sandbox image {PythonImage} is missing from {TestEngine.Name}. Build it: "
-                + (TestEngine.IsPodman ? "bash scripts/build-images.sh && bash scripts/podman-images.sh" : "bash scripts/build-images.sh"));
+            throw new InvalidOperationException($"The sandbox image {PythonImage} is missing from {EngineName}. Build it: "
+                + (IsPodman ? "bash scripts/build-images.sh && bash scripts/podman-images.sh" : "bash scripts/build-images.sh"));
         }
 
         Directory.CreateDirectory(SocketRoot);
@@ -167,8 +186,8 @@ public sealed class SandboxEnvironment : IAsyncLifetime
         var options = new SandboxOptions
         {
             Owner = $"kt-{RunId}-{ownerSuffix}",
-            Engine = TestEngine.IsPodman ? EngineKind.Podman : EngineKind.Docker,
-            EngineSocket = TestEngine.SocketPath,
+            Engine = IsPodman ? EngineKind.Podman : EngineKind.Docker,
+            EngineSocket = EngineSocket,
             KernelSpecDirectories = [SpecRoot, RepositoryPaths.KernelSpecs],
             SeccompProfile = RepositoryPaths.SeccompProfile,
             SocketRoot = SocketRoot,
