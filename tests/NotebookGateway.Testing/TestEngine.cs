@@ -13,8 +13,6 @@ public static class TestEngine
     public static bool IsPodman { get; } =
         string.Equals(Environment.GetEnvironmentVariable("NBGW_TEST_ENGINE"), "podman", StringComparison.OrdinalIgnoreCase);
 
-    public static string Name => IsPodman ? "Podman" : "Docker";
-
     public static string SocketPath
     {
         get
@@ -30,6 +28,4 @@ public static class TestEngine
     public static string CgroupDirectory(string controller, string containerId) => IsPodman
         ? $"/sys/fs/cgroup/{controller}/libpod_parent/libpod-{containerId}"
         : $"/sys/fs/cgroup/{controller}/docker/{containerId}";
-
-    public static DockerClientOptions ClientOptions => new() { SocketPath = SocketPath };
 }
