@@ -38,6 +38,9 @@ install_missing jupyter-notebook python3-jupyter-server python3-websocket promet
 # The live-cells browser tests drive Debian's chromium with playwright-core (tests/js; no browser is downloaded)
 # and drop its connection with ss -K (iproute2).
 install_missing chromium iproute2
+# The egress benchmark's second download server (bench/NotebookGateway.Bench/NginxFileServer.cs): nginx with
+# sendfile, started by the benchmark on a port of its own (the package starts nothing without systemd).
+install_missing nginx-light
 if command -v node >/dev/null && command -v npm >/dev/null; then
     if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/node_modules ]; then
         echo "setup: installing tests/js packages (npm ci)"

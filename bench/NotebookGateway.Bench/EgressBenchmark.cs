@@ -25,15 +25,18 @@ internal static class EgressBenchmark
 {
     private const long Download = 100L * 1024 * 1024;
 
-    public static async Task<int> RunAsync(string repositoryRoot, int downloads, int requests, int tunnels)
+    public static async Task<int> RunAsync(string repositoryRoot, int downloads, int requests, int tunnels, bool zeroCopy, int bufferBytes)
     {
         await using var server = await EgressTestServer.StartAsync();
+        using var nginx = await NginxFileServer.StartAsync(Download);
         using var holder = StartHolder(out int holderPort);
         using var killHolder = new KillOnDispose(holder); // also when the benchmark fails midway
         var egress = new EgressOptions
         {
             NoProxy = "",
-            Policies = { ["bench"] = new EgressPolicyOptions { Destinations = [$"127.0.0.1:{server.HttpPort}", $"127.0.0.1:{holderPort}"], MaxConnections = tunnels + 8, ConnectionsPerMinute = tunnels + 1000, MaxBytesDown = long.MaxValue / 2 } },
+            ZeroCopy = zeroCopy,
+            BufferBytes = bufferBytes,
+            Policies = { ["bench"] = new EgressPolicyOptions { Destinations = [$"127.0.0.1:{server.HttpPort}", $"127.0.0.1:{nginx.Port}", $"127.0.0.1:{holderPort}"], MaxConnections = tunnels + 8, ConnectionsPerMinute = tunnels + 1000, MaxBytesDown = long.MaxValue / 2 } },
         };
         await using var zmq = new ZmqContext();
         using var docker = new DockerClient();
@@ -54,28 +57,10 @@ internal static class EgressBenchmark
         SandboxKernel kernel = await manager.StartKernelAsync(new KernelStartRequest { SpecName = "python3", NetworkPolicy = "bench" });
 
         string url = $"http://127.0.0.1:{server.HttpPort}/bytes/{Download}";
-        var direct = new double[downloads];
-        var proxied = new double[downloads];
-        var inNamespace = new double[downloads];
         string netns = $"/proc/{(await docker.Containers.InspectAsync(kernel.ContainerId!)).State!.Pid}/ns/net";
-        // Warm-up (JIT of the server and the proxy, the sandbox's curl in the page cache), then the three ways in turn,
-        // in a different order each round, so that a slow moment of the machine does not land on one of them only.
-        await HostCurlSpeedAsync(url);
-        await SandboxCurlSpeedAsync(kernel, url);
-        for (int i = 0; i < downloads; i++)
-        {
-            Func<Task>[] ways =
-            [
-                async () => direct[i] = await HostCurlSpeedAsync(url),
-                async () => proxied[i] = await SandboxCurlSpeedAsync(kernel, url),
-                // The host's curl in the sandbox's network namespace: the proxy's path without the sandbox's CPU quota and seccomp filter.
-                async () => inNamespace[i] = await HostCurlSpeedAsync(url, "nsenter", "--net=" + netns, "curl", "-x", "http://127.0.0.1:3128"),
-            ];
-            for (int w = 0; w < ways.Length; w++)
-            {
-                await ways[(w + i) % ways.Length]();
-            }
-        }
+        Console.WriteLine($"100 MiB download with curl, median of {downloads} (relay: {(egress.ZeroCopy ? "splice" : "copy")}, {egress.BufferBytes / 1024} KiB):");
+        await ReportDownloadsAsync("Kestrel in the proxy's process, 64 KiB writes", kernel, url, netns, downloads);
+        await ReportDownloadsAsync("nginx, sendfile", kernel, $"http://127.0.0.1:{nginx.Port}/{NginxFileServer.FileName}", netns, downloads);
 
         // The gateway's part alone: the same download by a host client through the proxy's socket vs straight over TCP.
         var tcp = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, server.HttpPort);
@@ -90,14 +75,7 @@ internal static class EgressBenchmark
             hostProxied[i] = (await HostExchangeAsync(unix, absoluteForm)).MiBs;
         }
 
-        double directMiBs = Stats.Percentile(direct, 50) / (1 << 20);
-        double proxiedMiBs = Stats.Percentile(proxied, 50) / (1 << 20);
-        Console.WriteLine($"100 MiB download, median of {downloads}:");
-        Console.WriteLine($"  gateway proxy alone (host client, 1 MiB reads): direct {Stats.Percentile(hostDirect, 50):0} MiB/s, through the proxy {Stats.Percentile(hostProxied, 50):0} MiB/s, ratio {Stats.Percentile(hostProxied, 50) / Stats.Percentile(hostDirect, 50):0.00}");
-        Console.WriteLine($"  curl on the host, straight to the server      {directMiBs:0} MiB/s");
-        Console.WriteLine($"  curl in the sandbox, through the proxy        {proxiedMiBs:0} MiB/s");
-        Console.WriteLine($"  host curl in the sandbox's network namespace  {Stats.Percentile(inNamespace, 50) / (1 << 20):0} MiB/s (the same path without the sandbox's CPU quota and seccomp filter)");
-        Console.WriteLine($"  end-to-end ratio {proxiedMiBs / directMiBs:0.00} (goal >= 0.8)");
+        Console.WriteLine($"  gateway proxy alone (host client, 1 MiB reads, Kestrel): direct {Stats.Percentile(hostDirect, 50):0} MiB/s, through the proxy {Stats.Percentile(hostProxied, 50):0} MiB/s, ratio {Stats.Percentile(hostProxied, 50) / Stats.Percentile(hostDirect, 50):0.00}");
 
         string latencyLoop = $$"""
             import json, time, urllib.request
@@ -157,6 +135,49 @@ internal static class EgressBenchmark
         return 0;
     }
 
+    /// <summary>
+    /// The same download four ways, taking turns in a different order each round after a warm-up (JIT of the server
+    /// and the proxy, curl in the page cache), so that a slow moment of the machine does not land on one way only.
+    /// </summary>
+    private static async Task ReportDownloadsAsync(string serverName, SandboxKernel kernel, string url, string netns, int downloads)
+    {
+        var direct = new double[downloads];
+        var proxied = new double[downloads];
+        var inNamespace = new double[downloads];
+        var reference = new double[downloads];
+        var target = new Uri(url);
+        using var relay = new ReferenceRelay(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, target.Port));
+        string relayUrl = new UriBuilder(target) { Port = relay.Port }.Uri.ToString();
+        await HostCurlSpeedAsync(url);
+        await HostCurlSpeedAsync(relayUrl);
+        await SandboxCurlSpeedAsync(kernel, url);
+        for (int i = 0; i < downloads; i++)
+        {
+            Func<Task>[] ways =
+            [
+                async () => direct[i] = await HostCurlSpeedAsync(url),
+                async () => proxied[i] = await SandboxCurlSpeedAsync(kernel, url),
+                // The host's curl in the sandbox's network namespace: the proxy's path without the sandbox's CPU quota and seccomp filter.
+                async () => inNamespace[i] = await HostCurlSpeedAsync(url, "nsenter", "--net=" + netns, "curl", "-x", "http://127.0.0.1:3128"),
+                async () => reference[i] = await HostCurlSpeedAsync(relayUrl),
+            ];
+            for (int w = 0; w < ways.Length; w++)
+            {
+                await ways[(w + i) % ways.Length]();
+            }
+        }
+
+        double directMiBs = Stats.Percentile(direct, 50) / (1 << 20);
+        double proxiedMiBs = Stats.Percentile(proxied, 50) / (1 << 20);
+        Console.WriteLine($"  server: {serverName}");
+        Console.WriteLine($"    curl on the host, straight to the server      {directMiBs:0} MiB/s");
+        Console.WriteLine($"    curl in the sandbox, through the proxy        {proxiedMiBs:0} MiB/s");
+        Console.WriteLine($"    host curl in the sandbox's network namespace  {Stats.Percentile(inNamespace, 50) / (1 << 20):0} MiB/s (the same path without the sandbox's CPU quota and seccomp filter)");
+        Console.WriteLine($"    end-to-end ratio {proxiedMiBs / directMiBs:0.00} (goal >= 0.8)");
+        double referenceMiBs = Stats.Percentile(reference, 50) / (1 << 20);
+        Console.WriteLine($"    host curl through the reference relay         {referenceMiBs:0} MiB/s, ratio {referenceMiBs / directMiBs:0.00} (blocking threads, 4 MiB copies: the most a relay reaches here)");
+    }
+
     /// <summary>One request on a new connection, read to the end: MiB/s and milliseconds.</summary>
     private static async Task<(double MiBs, double Ms)> HostExchangeAsync(System.Net.EndPoint endPoint, string request)
     {
@@ -208,17 +229,21 @@ internal static class EgressBenchmark
     private static async Task<double> SandboxCurlSpeedAsync(SandboxKernel kernel, string url) =>
         double.Parse(await RunAsync(kernel, $"""
             import subprocess
-            print(subprocess.run(['curl', '-sS', '-o', '/dev/null', '-w', '%{"{"}speed_download{"}"}', '{url}'], capture_output=True, text=True, check=True).stdout)
+            print(subprocess.run(['curl', '-fsS', '-o', '/dev/null', '-w', '%{"{"}speed_download{"}"}', '{url}'], capture_output=True, text=True, check=True).stdout)
             """), CultureInfo.InvariantCulture);
 
     private static async Task<double> HostCurlSpeedAsync(string url, params string[] through)
     {
-        string[] curlArguments = ["-sS", "-o", "/dev/null", "-w", "%{speed_download}", url];
+        string[] curlArguments = ["-fsS", "-o", "/dev/null", "-w", "%{speed_download}", url];
         using var curl = Process.Start(through.Length == 0
             ? new ProcessStartInfo("curl", ["--noproxy", "*", .. curlArguments]) { RedirectStandardOutput = true }
             : new ProcessStartInfo(through[0], [.. through[1..], .. curlArguments]) { RedirectStandardOutput = true })!;
         string speed = await curl.StandardOutput.ReadToEndAsync();
         await curl.WaitForExitAsync();
+        if (curl.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"curl {url} failed with exit code {curl.ExitCode}");
+        }
         return double.Parse(speed, CultureInfo.InvariantCulture);
     }
 

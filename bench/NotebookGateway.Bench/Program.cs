@@ -12,7 +12,7 @@ using NotebookGateway.Zmq;
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll languages [--starts 10] [--runs 200] [--compiles 20] [--only c,go]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll starts [--starts 10] [--concurrent 30] [--only python3,r]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll monitoring [--runs 300] [--loops 5] [--samples 50]
-// dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll egress [--downloads 5] [--requests 300] [--tunnels 1000]
+// dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll egress [--downloads 5] [--requests 300] [--tunnels 1000] [--copy] [--buffer 262144]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll soak [--minutes 30] [--warmup-seconds 60] [--users 20] [--seed 1] [--sample-seconds 30] [--owner nbgw-bench-soak]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll readopt [--counts 1,50,200] [--engine podman]
 // dotnet bench/NotebookGateway.Bench/bin/Release/net10.0/NotebookGateway.Bench.dll users [--kernels 100] [--users 10] [--concurrent-users 20] [--concurrent-runs 100] [--idle-timeout 30]
@@ -63,7 +63,8 @@ if (mode is "monitoring")
 }
 if (mode is "egress")
 {
-    return await NotebookGateway.Bench.EgressBenchmark.RunAsync(Environment.CurrentDirectory, ReadOption("--downloads", 5), ReadOption("--requests", 300), ReadOption("--tunnels", 1000));
+    return await NotebookGateway.Bench.EgressBenchmark.RunAsync(Environment.CurrentDirectory, ReadOption("--downloads", 5), ReadOption("--requests", 300), ReadOption("--tunnels", 1000),
+        !args.Contains("--copy"), ReadOption("--buffer", 256 * 1024));
 }
 if (mode is "soak")
 {
