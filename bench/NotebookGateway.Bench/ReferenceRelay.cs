@@ -37,14 +37,12 @@ internal sealed class ReferenceRelay : IDisposable
                 var client = _listener.Accept();
                 var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                 server.Connect(_target);
-                var up = new Thread(() => Copy(client, server)) { IsBackground = true };
-                var down = new Thread(() => Copy(server, client)) { IsBackground = true };
-                up.Start();
-                down.Start();
                 new Thread(() =>
                 {
+                    var up = new Thread(() => Copy(client, server)) { IsBackground = true };
+                    up.Start();
+                    Copy(server, client);
                     up.Join();
-                    down.Join();
                     client.Dispose();
                     server.Dispose();
                 }) { IsBackground = true }.Start();

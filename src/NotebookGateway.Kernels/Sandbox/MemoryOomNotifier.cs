@@ -53,13 +53,19 @@ public sealed unsafe class MemoryOomNotifier : IDisposable
         }
 
         var eventFd = LibC.EventFd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+        if (eventFd < 0)
+        {
+            _ = LibC.Close(control);
+            return false;
+        }
+
         var registration = new Registration(eventFd, control, onOomKill);
         try
         {
             using var handle = File.OpenHandle(Path.Combine(memoryDirectory, "cgroup.event_control"), FileMode.Open, FileAccess.Write);
             RandomAccess.Write(handle, Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{eventFd} {control}")), 0);
         }
-        catch (Exception ex) when (eventFd < 0 || ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             registration.Close();
             return false;
@@ -226,11 +232,7 @@ public sealed unsafe class MemoryOomNotifier : IDisposable
 
         public void Close()
         {
-            if (EventFd >= 0)
-            {
-                _ = LibC.Close(EventFd);
-            }
-
+            _ = LibC.Close(EventFd);
             _ = LibC.Close(ControlFd);
         }
     }

@@ -139,11 +139,7 @@ public sealed partial class GatewayKernelRegistry : IDisposable
     {
         foreach (GatewayKernel kernel in _kernels.Values)
         {
-            string now = kernel.LastActivity.ToString("O", CultureInfo.InvariantCulture);
-            if (kernel.Sandbox.Annotations.GetValueOrDefault(LastActivityAnnotation) != now)
-            {
-                Annotate(kernel, LastActivityAnnotation, now);
-            }
+            Annotate(kernel, LastActivityAnnotation, kernel.LastActivity.ToString("O", CultureInfo.InvariantCulture));
         }
     }
 
@@ -161,9 +157,17 @@ public sealed partial class GatewayKernelRegistry : IDisposable
         kernel.Sandbox.Annotations.GetValueOrDefault(LeaseAnnotation) is { } text
         && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int seconds) ? seconds : null;
 
-    /// <summary>Sets one annotation and keeps the others (the owner, the culling clock, the lease).</summary>
+    /// <summary>
+    /// Sets one annotation and keeps the others (the owner, the culling clock, the lease); the state file is written only
+    /// when the value changed (a kernel taken back holds its recorded lease again without rewriting it).
+    /// </summary>
     private void Annotate(GatewayKernel kernel, string key, string value)
     {
+        if (kernel.Sandbox.Annotations.GetValueOrDefault(key) == value)
+        {
+            return;
+        }
+
         var annotations = new Dictionary<string, string>(kernel.Sandbox.Annotations, StringComparer.Ordinal)
         {
             [OwnerAnnotation] = kernel.Owner,
