@@ -40,12 +40,15 @@ read -r passed failed skipped < <(awk '
     inside && /^ +Skipped: [0-9]+$/ { s += $2; next }
     { inside = 0 }
     END { printf "%d %d %d\n", p, f, s }' "$log")
-# The failures again at the very end, with the first lines of their messages, so a log read from its
-# tail (as CI shows it) names them.
+# The failures again at the very end, with the first lines of their messages and of what the test wrote, so a log
+# read from its tail (as CI shows it) names them and says what was seen.
 failures="$(awk '
-    /^ +Failed [^ ]+/ { print; shown = 0; want = 1; next }
-    want && /^ +(Error Message|Stack Trace):/ { if ($1 == "Stack") want = 0; else print; next }
-    want && shown < 12 { print; shown++ }' "$log")"
+    /^ +(Passed|Skipped) [^ ]+/ { failure = 0; want = 0; next }
+    /^ +Failed [^ ]+/ { print; failure = 1; shown = 0; want = 12; next }
+    failure && /^ +Error Message:/ { print; next }
+    failure && /^ +Stack Trace:/ { want = 0; next }
+    failure && /^ +Standard Output Messages:/ { print; shown = 0; want = 40; next }
+    want && shown < want { print; shown++ }' "$log")"
 rm -f "$log"
 # Files the tests keep for people (the live-cells browser test's screenshot), in the test output folders.
 for artifact in "$ROOT"/tests/*/bin/Release/net10.0/artifacts/*; do

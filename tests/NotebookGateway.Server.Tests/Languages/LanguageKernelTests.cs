@@ -238,17 +238,26 @@ public sealed class LanguageKernelTests(LanguagesGatewayFixture fixture, ITestOu
     }
 
     /// <summary>
-    /// Runs a cell until its execute_reply, which is all a cell whose kernel dies gets (the gateway answers it after the
-    /// lifecycle status; no idle status follows). The cell's iopub output that arrived by then is kept.
+    /// Runs a cell until it has ended: its execute_reply, and then either its idle status (iopub is another channel:
+    /// output may still follow the reply) or, for a cell whose kernel died, the gateway's lifecycle status, which the
+    /// gateway sends before it answers the cell and after which no idle status comes.
     /// </summary>
     private static async Task<ExecuteResult> RunUntilReplyAsync(KernelSocket socket, string code, TimeSpan timeout)
     {
         JsonObject request = JupyterMessages.ExecuteRequest(socket.SessionId, code);
         string id = JupyterMessages.MsgId(request);
+        int before = socket.Frames.Count;
         await socket.SendAsync(request);
-        ReceivedFrame reply = await socket.WaitForAsync(f => f.ParentMsgId == id && f.MsgType == "execute_reply", timeout, $"execute_reply of {code}");
+        ReceivedFrame? reply = null;
+        await socket.WaitUntilAsync(frames =>
+        {
+            reply ??= frames.FirstOrDefault(f => f.ParentMsgId == id && f.MsgType == "execute_reply");
+            return reply is not null && frames.Skip(before).Any(f => f.Channel == "iopub" && f.MsgType == "status"
+                && (f.ParentMsgId == id ? f.ContentText("execution_state") == "idle"
+                    : f.ParentMsgId is null && f.ContentText("execution_state") is "dead" or "restarting"));
+        }, timeout, $"execute_reply and the end of {code}");
         List<ReceivedFrame> mine = socket.Frames.Where(f => f.ParentMsgId == id).ToList();
-        return new ExecuteResult(id, reply, mine.Where(f => f.Channel == "iopub").ToList(), mine.Where(f => f.Channel == "stdin").ToList());
+        return new ExecuteResult(id, reply!, mine.Where(f => f.Channel == "iopub").ToList(), mine.Where(f => f.Channel == "stdin").ToList());
     }
 
     private static async Task<ReceivedFrame> RequestAsync(KernelSocket socket, string msgType, JsonObject content)
