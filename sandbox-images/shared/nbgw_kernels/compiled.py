@@ -29,6 +29,7 @@ import time
 
 from ipykernel.kernelbase import Kernel
 
+from .interrupts import Interrupts
 from .languages import LANGUAGES
 from .launch import launch
 from .output import StreamWriter, error_reply, ok_reply, strip_ansi
@@ -163,6 +164,7 @@ class CompiledKernel(Kernel):
         self.build_root = f"/tmp/nbgw-build-{os.getpid()}"
         os.makedirs(self.build_root, mode=0o700, exist_ok=True)
         self.cell_number = 0
+        self.interrupts = Interrupts()
         self.env = dict(os.environ, **spec.env)
         for name in ("JPY_PARENT_PID", "JPY_SESSION_NAME"):
             self.env.pop(name, None)
@@ -200,6 +202,7 @@ class CompiledKernel(Kernel):
         self._allow_stdin = allow_stdin
         if not code.strip():
             return ok_reply(self)
+        self.interrupts.arm()
         spec = self.language_spec
         self.cell_number += 1
         build_dir = os.path.join(self.build_root, str(self.cell_number))
@@ -227,13 +230,12 @@ class CompiledKernel(Kernel):
         interrupted = timed_out = False
         try:
             while not stage.finished():
-                try:
-                    out, err = stage.read(_POLL)
-                    output += out + err
-                    if self.compile_seconds > 0 and stage.elapsed() > self.compile_seconds and not timed_out:
-                        timed_out = True
-                        stage.signal(signal.SIGKILL)
-                except KeyboardInterrupt:
+                out, err = stage.read(_POLL)
+                output += out + err
+                if self.compile_seconds > 0 and stage.elapsed() > self.compile_seconds and not timed_out:
+                    timed_out = True
+                    stage.signal(signal.SIGKILL)
+                if self.interrupts.take():
                     interrupted = True
                     stage.signal(signal.SIGKILL)
             out, err = stage.drain()
@@ -270,33 +272,34 @@ class CompiledKernel(Kernel):
         quiet_since = time.monotonic()
         try:
             while not stage.finished():
-                try:
-                    out, err = stage.read(_POLL)
-                    written += len(out) + len(err)
-                    if not silent:
-                        stdout.write(out)
-                        stderr.write(err)
-                        stdout.tick()
-                        stderr.tick()
-                    if limit_hit is None and self.run_output > 0 and written > self.run_output:
-                        limit_hit = ("OutputLimitExceeded", f"the program wrote more than {self.run_output} bytes and was stopped")
-                        stage.signal(signal.SIGKILL)
-                    if limit_hit is None and self.run_seconds > 0 and stage.elapsed() > self.run_seconds:
-                        limit_hit = ("TimeLimitExceeded", f"the program ran longer than {self.run_seconds:g} s and was stopped")
-                        stage.signal(signal.SIGKILL)
-                    if interrupted_at is not None and time.monotonic() - interrupted_at > _INTERRUPT_GRACE:
-                        stage.signal(signal.SIGKILL)
-                    if out or err:
-                        quiet_since = time.monotonic()
-                    elif time.monotonic() - quiet_since >= _STDIN_CHECK and stage.waiting_for_input():
-                        self._answer_input(stage, allow_stdin, stdout, stderr)
-                        quiet_since = time.monotonic()
-                except KeyboardInterrupt:
+                out, err = stage.read(_POLL)
+                written += len(out) + len(err)
+                if not silent:
+                    stdout.write(out)
+                    stderr.write(err)
+                    stdout.tick()
+                    stderr.tick()
+                if limit_hit is None and self.run_output > 0 and written > self.run_output:
+                    limit_hit = ("OutputLimitExceeded", f"the program wrote more than {self.run_output} bytes and was stopped")
+                    stage.signal(signal.SIGKILL)
+                if limit_hit is None and self.run_seconds > 0 and stage.elapsed() > self.run_seconds:
+                    limit_hit = ("TimeLimitExceeded", f"the program ran longer than {self.run_seconds:g} s and was stopped")
+                    stage.signal(signal.SIGKILL)
+                interrupted = self.interrupts.take()
+                if out or err:
+                    quiet_since = time.monotonic()
+                elif not interrupted and time.monotonic() - quiet_since >= _STDIN_CHECK and stage.waiting_for_input():
+                    interrupted = not self._answer_input(stage, allow_stdin, stdout, stderr)
+                    quiet_since = time.monotonic()
+                if interrupted:
+                    # The first interrupt asks the program to stop (SIGINT); a second, or the grace, kills it.
                     if interrupted_at is None:
                         interrupted_at = time.monotonic()
                         stage.signal(signal.SIGINT)
                     else:
                         stage.signal(signal.SIGKILL)
+                elif interrupted_at is not None and time.monotonic() - interrupted_at > _INTERRUPT_GRACE:
+                    stage.signal(signal.SIGKILL)
             out, err = stage.drain()
             if not silent:
                 stdout.write(out)
@@ -325,9 +328,15 @@ class CompiledKernel(Kernel):
         return ok_reply(self)
 
     def _answer_input(self, stage, allow_stdin, *writers):
+        """Asks for the line the program waits for; False when an interrupt ended the wait instead."""
         for writer in writers:
             writer.flush(final=False)  # the prompt the program wrote comes before the input box
-        answer_input(self, allow_stdin, stage.give_input, stage.end_input)
+        try:
+            with self.interrupts.raising():
+                answer_input(self, allow_stdin, stage.give_input, stage.end_input)
+        except KeyboardInterrupt:
+            return False
+        return True
 
     # ---- introspection
 

@@ -22,6 +22,7 @@ import time
 
 from ipykernel.kernelbase import Kernel
 
+from .interrupts import Interrupts
 from .output import StreamWriter, error_reply, ok_reply
 from .sandbox_limits import LimitCounters
 from .stdin_watch import answer_input, session_reads_stdin, unread_bytes
@@ -173,6 +174,7 @@ class ReplKernel(Kernel):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.repl = None
+        self.interrupts = Interrupts()
         self._start_repl()
 
     # ---- what subclasses provide
@@ -217,6 +219,7 @@ class ReplKernel(Kernel):
         self._allow_stdin = allow_stdin
         if not code.strip():
             return ok_reply(self)
+        self.interrupts.arm()
         if not self.repl.alive():
             self._restart_repl()
         repl = self.repl
@@ -237,27 +240,33 @@ class ReplKernel(Kernel):
         interrupted_at = None
         exited = False
         while match is None:
-            try:
-                out, err, match, eof = repl.read_available(POLL)
-                tail = (tail + out)[-4096:]
-                if not silent:
-                    stdout.write(out)
-                    stderr.write(err)
-                    stdout.tick()
-                    stderr.tick()
-                if eof or (match is None and not repl.alive()):
-                    exited = True
-                    break
-                if match is None and interrupted_at is not None and time.monotonic() - interrupted_at > INTERRUPT_GRACE:
-                    break
-                if out or err:
-                    quiet_since = time.monotonic()
-                elif match is None and time.monotonic() - quiet_since >= STDIN_CHECK and repl.waiting_for_input():
-                    stdout.flush(final=False)
-                    stderr.flush(final=False)
-                    answer_input(self, allow_stdin, repl.type_line, repl.end_of_input)
-            except KeyboardInterrupt:
-                interrupted_at = interrupted_at or time.monotonic()
+            out, err, match, eof = repl.read_available(POLL)
+            tail = (tail + out)[-4096:]
+            if not silent:
+                stdout.write(out)
+                stderr.write(err)
+                stdout.tick()
+                stderr.tick()
+            if eof or (match is None and not repl.alive()):
+                exited = True
+                break
+            if match is None and interrupted_at is not None and time.monotonic() - interrupted_at > INTERRUPT_GRACE:
+                break
+            interrupted = self.interrupts.take()
+            if out or err:
+                quiet_since = time.monotonic()
+            elif match is None and not interrupted and time.monotonic() - quiet_since >= STDIN_CHECK and repl.waiting_for_input():
+                stdout.flush(final=False)
+                stderr.flush(final=False)
+                try:
+                    with self.interrupts.raising():
+                        answer_input(self, allow_stdin, repl.type_line, repl.end_of_input)
+                except KeyboardInterrupt:
+                    interrupted = True
+            if interrupted and match is None and interrupted_at is None:
+                # One Ctrl-C per cell: more would reach the prompt after the command stopped and cancel the next
+                # cell's line. A command that ignores it is ended by the grace below (the interpreter restarts).
+                interrupted_at = time.monotonic()
                 repl.interrupt()
         stdout.flush()
         stderr.flush()

@@ -273,23 +273,25 @@ public static class LanguageCases
             forkBomb: $$"""public class Main { public static void main(String[] a) throws Exception { new ProcessBuilder("sh", "-c", "{{ForkBomb}}").inheritIO().start().waitFor(); } }""",
             flood: """public class Main { public static void main(String[] a) { System.out.print("x".repeat(1000000)); } }"""),
     ];
-                public static LanguageCase Get(string spec) => All.Single(c => c.Spec == spec);
-                /// <summary>Every spec, as xunit theory data.</summary>
-                public static TheoryData<string> Specs()
-                {
-                var data = new TheoryData<string>();
-                foreach (LanguageCase language in All)
-                {
-                data.Add(language.Spec);
-                }
-                return data;
-                }
-                private static LanguageCase Python(string spec) => new()
-                {
-                Spec = spec,
-                Language = "python",
-                Hello = new(
-                """print("hello from Python")""", Stdout: "hello from Python"),
+
+    public static LanguageCase Get(string spec) => All.Single(c => c.Spec == spec);
+
+    /// <summary>Every spec, as xunit theory data.</summary>
+    public static TheoryData<string> Specs()
+    {
+        var data = new TheoryData<string>();
+        foreach (LanguageCase language in All)
+        {
+            data.Add(language.Spec);
+        }
+        return data;
+    }
+
+    private static LanguageCase Python(string spec) => new()
+    {
+        Spec = spec,
+        Language = "python",
+        Hello = new("""print("hello from Python")""", Stdout: "hello from Python"),
         Expression = new("6 * 7", Result: "42"),
         Error = new("""raise ValueError("boom in Python")""", ErrorName: "ValueError", ErrorText: "boom in Python"),
         Stderr = new("""import sys; print("to stderr from Python", file=sys.stderr)""", Stderr: "to stderr from Python"),
@@ -309,22 +311,22 @@ public static class LanguageCases
         string spec, string language, string hello, string compileError, string compileErrorText, string stderr, string writeState,
         string readState, string input, string incomplete, (string, string) completion, string endlessLoop, string probe,
         string memoryHog, string forkBomb, string flood) => new()
-    {
-        Spec = spec,
-        Language = language,
-        Hello = new(hello, Stdout: "hello from"),
-        Error = new(compileError, ErrorName: "CompileError", ErrorText: compileErrorText),
-        Stderr = new(stderr, Stderr: "to stderr from"),
-        State = (writeState, new(readState, Stdout: "read 42")),
-        Input = new(input, Stdout: "hi bob"),
-        Incomplete = incomplete,
-        Completion = completion,
-        EndlessLoop = endlessLoop,
-        Probe = probe,
-        MemoryHog = memoryHog,
-        ForkBomb = forkBomb,
-        Flood = flood,
-    };
+        {
+            Spec = spec,
+            Language = language,
+            Hello = new(hello, Stdout: "hello from"),
+            Error = new(compileError, ErrorName: "CompileError", ErrorText: compileErrorText),
+            Stderr = new(stderr, Stderr: "to stderr from"),
+            State = (writeState, new(readState, Stdout: "read 42")),
+            Input = new(input, Stdout: "hi bob"),
+            Incomplete = incomplete,
+            Completion = completion,
+            EndlessLoop = endlessLoop,
+            Probe = probe,
+            MemoryHog = memoryHog,
+            ForkBomb = forkBomb,
+            Flood = flood,
+        };
 
     /// <summary>A C or C++ program that runs a shell command.</summary>
     private static string CShell(string spec, string command) => spec == "c"

@@ -102,6 +102,45 @@ public sealed class LanguageKernelTests(LanguagesGatewayFixture fixture, ITestOu
         Assert.True(clock.Elapsed < InterruptBound, $"{spec}: the loop ended {clock.Elapsed.TotalSeconds:0.0} s after the interrupt");
         Assert.NotEqual("ok", reply.ContentText("status"));
 
+        // The next cell goes once the interrupted one has ended: IRkernel answers requests that are queued while it
+        // ends an interrupted cell with "aborted" (stop on error, as for a notebook's Run All).
+        await socket.WaitForAsync(f => f.ParentMsgId == id && f.MsgType == "status" && f.ContentText("execution_state") == "idle",
+            TestTimeouts.Reply, $"{spec}: idle after the interrupted loop");
+        await ExpectAsync(socket, language.Hello);
+    }
+
+    /// <summary>
+    /// A user pressing stop again and again: interrupts land anywhere in the kernel's cell loop, also while it drains the
+    /// ended program's output and builds the reply. Every cell still gets its one execute_reply (a KeyboardInterrupt
+    /// escaping the loop used to leave the cell with an idle status and no reply). The kernels the project wrote:
+    /// compile-and-run (C, Java) and terminal REPL (Bash, Octave).
+    /// </summary>
+    [Theory]
+    [InlineData("c")]
+    [InlineData("java")]
+    [InlineData("bash")]
+    [InlineData("octave")]
+    public async Task InterruptsInABurst_EveryCellStillGetsItsReply(string spec)
+    {
+        LanguageCase language = LanguageCases.Get(spec);
+        string kernelId = await fixture.KernelAsync(spec);
+        KernelSocket socket = await ConnectAsync(kernelId);
+        for (int round = 0; round < 3; round++)
+        {
+            JsonObject request = JupyterMessages.ExecuteRequest(socket.SessionId, language.EndlessLoop);
+            string id = JupyterMessages.MsgId(request);
+            await socket.SendAsync(request);
+            await socket.WaitForAsync(f => f.ParentMsgId == id && f.MsgType == "stream" && f.ContentText("text")?.Contains("looping", StringComparison.Ordinal) == true,
+                TestTimeouts.Step, $"{spec}: the loop's first output");
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+                GatewayRest.ExpectStatus(await GatewayRest.PostAsync(Gateway, $"api/kernels/{kernelId}/interrupt", null), HttpStatusCode.NoContent, Gateway)));
+
+            await socket.WaitUntilAsync(frames =>
+                frames.Any(f => f.ParentMsgId == id && f.MsgType == "execute_reply")
+                && frames.Any(f => f.ParentMsgId == id && f.MsgType == "status" && f.ContentText("execution_state") == "idle"),
+                InterruptBound + TestTimeouts.Reply, $"{spec}: round {round}: the interrupted cell's reply and idle");
+            Assert.Single(socket.Frames, f => f.ParentMsgId == id && f.MsgType == "execute_reply" && f.ContentText("status") == "error");
+        }
         await ExpectAsync(socket, language.Hello);
     }
 
