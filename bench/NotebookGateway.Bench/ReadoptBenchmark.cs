@@ -10,6 +10,8 @@ namespace NotebookGateway.Bench;
 /// again on the same state. Reports the new process's time to its "listening" line (every kernel is taken back before
 /// it listens) and the reconciliation's own time from its log, the gap a connected client sees (from the kill to its
 /// first kernel_info_reply over a reconnected websocket, reconnecting as fast as it can), and checks that all N answer.
+/// Then the graceful stop with the N kernels: its time from SIGTERM to exit, and the containers it left (and how many
+/// of them were still running).
 /// </summary>
 internal static partial class ReadoptBenchmark
 {
@@ -81,11 +83,21 @@ internal static partial class ReadoptBenchmark
         }
         finally
         {
-            GatewayExit exit = await gateway.StopAsync();
-            if (exit.LeftoverContainers.Count > 0)
+            // The graceful stop (SIGTERM, Sandbox:OnStop = RemoveKernels): how long it takes, and what it leaves.
+            string outcome;
+            try
             {
-                Console.WriteLine($"readopt N={count}: {exit.LeftoverContainers.Count} containers left after the stop");
+                await gateway.StopAsync();
+                outcome = "exited";
             }
+            catch (GatewayStopException ex)
+            {
+                outcome = ex.Message.Split('\n')[0];
+            }
+            GatewayExit exit = await gateway.StopAsync(); // the recorded exit, also after a failed stop
+            int running = exit.LeftoverContainers.Count(c => c.EndsWith(" running", StringComparison.Ordinal));
+            Console.WriteLine($"readopt N={count}: graceful stop {outcome} ({exit.StopDuration.TotalSeconds:0.0} s); "
+                + $"{exit.LeftoverContainers.Count} containers left, {running} of them running");
         }
     }
 

@@ -389,7 +389,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             var names = new List<string>();
             foreach (ContainerSummary container in containers)
             {
-                names.Add(container.Id);
+                names.Add($"{container.Id} {container.State}");
                 await docker.Containers.RemoveAsync(container.Id, force: true, cancellationToken: timeout.Token);
             }
             if (names.Count > 0)
@@ -461,7 +461,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 }
 
 /// <summary>How a stopped gateway ended.</summary>
-/// <param name="LeftoverContainers">Containers with the gateway's owner label still present after it exited (removed by the harness).</param>
+/// <param name="LeftoverContainers">Containers with the gateway's owner label still present after it exited (removed by the harness), as "id state".</param>
 public sealed record GatewayExit(int ExitCode, TimeSpan StopDuration, IReadOnlyList<string> LeftoverContainers);
 
 public sealed class GatewayStartException(string message) : Exception(message);
