@@ -754,7 +754,7 @@ internal sealed partial class BenchServer : IAsyncDisposable
             string config = root.Combine("gateway.json");
             File.Copy(Path.Combine(repositoryRoot, "gateway.json"), config);
             string token = NewToken();
-            int port = FreePort();
+            int port = LoopbackPorts.Free();
             var start = new ProcessStartInfo("dotnet")
             {
                 ArgumentList = { dll, "--config", config },
@@ -808,7 +808,7 @@ internal sealed partial class BenchServer : IAsyncDisposable
                 """);
             Directory.CreateDirectory(root.Combine("notebooks"));
             string token = NewToken();
-            int port = FreePort();
+            int port = LoopbackPorts.Free();
             var start = new ProcessStartInfo(LocalIpyKernel.Python)
             {
                 ArgumentList =
@@ -1044,13 +1044,6 @@ internal sealed partial class BenchServer : IAsyncDisposable
     }
 
     private static string NewToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     /// <summary>A crashed or aborted benchmark never leaves a server behind.</summary>
     private static void KillAll()

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using NotebookGateway.Testing;
 
 namespace NotebookGateway.Bench;
 
@@ -39,7 +40,7 @@ internal sealed class NginxFileServer : IDisposable
         File.SetUnixFileMode(prefix, (UnixFileMode)0b111_101_101);
         Directory.CreateDirectory(Path.Combine(prefix, "root"), (UnixFileMode)0b111_101_101);
         Directory.CreateDirectory(Path.Combine(prefix, "logs"));
-        await using (var file = File.Create(Path.Combine(prefix, "root", "blob")))
+        await using (var file = File.Create(Path.Combine(prefix, "root", FileName)))
         {
             var chunk = new byte[1 << 20];
             Random.Shared.NextBytes(chunk);
@@ -49,7 +50,7 @@ internal sealed class NginxFileServer : IDisposable
             }
         }
 
-        int port = FreePort();
+        int port = LoopbackPorts.Free(); // nginx cannot be told to take any port and say which
         string temp = string.Join(' ', TempPaths.Select(t => $"{t}_temp_path {prefix}/{t};"));
         await File.WriteAllTextAsync(Path.Combine(prefix, "nginx.conf"), $$"""
             worker_processes 1;
@@ -91,14 +92,6 @@ internal sealed class NginxFileServer : IDisposable
         }
         _process.Dispose();
         Directory.Delete(_prefix, recursive: true);
-    }
-
-    /// <summary>A port nothing listens on now (nginx cannot be told to take any port and say which).</summary>
-    private static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
     private static async Task WaitListeningAsync(Process process, int port)

@@ -95,7 +95,7 @@ internal static partial class ReadoptBenchmark
                 outcome = ex.Message.Split('\n')[0];
             }
             GatewayExit exit = await gateway.StopAsync(); // the recorded exit, also after a failed stop
-            int running = exit.LeftoverContainers.Count(c => c.EndsWith(" running", StringComparison.Ordinal));
+            int running = exit.LeftoverContainers.Count(c => c.State == "running");
             Console.WriteLine($"readopt N={count}: graceful stop {outcome} ({exit.StopDuration.TotalSeconds:0.0} s); "
                 + $"{exit.LeftoverContainers.Count} containers left, {running} of them running");
         }

@@ -117,7 +117,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             File.Copy(RepositoryPaths.GatewayJson, config);
         }
         string token = predecessor?.Token ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        int port = predecessor?.Port ?? FreePort();
+        int port = predecessor?.Port ?? LoopbackPorts.Free();
 
         var start = new ProcessStartInfo("dotnet")
         {
@@ -245,7 +245,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
         _process.WaitForExit(); // drains the redirected output
 
-        IReadOnlyList<string> leftovers = await RemoveLeftoverContainersAsync();
+        IReadOnlyList<ContainerSummary> leftovers = await RemoveLeftoverContainersAsync();
         _exit = new GatewayExit(_process.ExitCode, stopwatch.Elapsed, leftovers);
         Http.Dispose();
         _root.Dispose();
@@ -378,7 +378,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         : _settings.TryGetValue("Sandbox:Engine", out var engine) && engine.Equals("Podman", StringComparison.OrdinalIgnoreCase) ? TestEngine.PodmanSocket
         : DockerClientOptions.DefaultSocketPath;
 
-    private async Task<IReadOnlyList<string>> RemoveLeftoverContainersAsync()
+    private async Task<IReadOnlyList<ContainerSummary>> RemoveLeftoverContainersAsync()
     {
         try
         {
@@ -386,30 +386,21 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             await using var docker = await DockerClient.ConnectAsync(new DockerClientOptions { SocketPath = EngineSocket }, cancellationToken: timeout.Token);
             var containers = await docker.Containers.ListAsync(
                 new ContainerListParameters { All = true, Filters = new DockerFilters().Label("org.notebookgateway.owner", Owner) }, timeout.Token);
-            var names = new List<string>();
             foreach (ContainerSummary container in containers)
             {
-                names.Add($"{container.Id} {container.State}");
                 await docker.Containers.RemoveAsync(container.Id, force: true, cancellationToken: timeout.Token);
             }
-            if (names.Count > 0)
+            if (containers.Count > 0)
             {
-                Record($"[harness] removed {names.Count} container(s) the gateway left behind: {string.Join(' ', names)}");
+                Record($"[harness] removed {containers.Count} container(s) the gateway left behind: {string.Join(' ', containers.Select(c => $"{c.Id} ({c.State})"))}");
             }
-            return names;
+            return containers;
         }
         catch (Exception ex) when (ex is DockerException or OperationCanceledException or HttpRequestException or IOException)
         {
             Record($"[harness] could not check for leftover containers: {ex.Message}");
             return [];
         }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     [GeneratedRegex(@"NotebookGateway is listening on (?<url>http://\S+/)")]
@@ -461,8 +452,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 }
 
 /// <summary>How a stopped gateway ended.</summary>
-/// <param name="LeftoverContainers">Containers with the gateway's owner label still present after it exited (removed by the harness), as "id state".</param>
-public sealed record GatewayExit(int ExitCode, TimeSpan StopDuration, IReadOnlyList<string> LeftoverContainers);
+/// <param name="LeftoverContainers">Containers with the gateway's owner label still present after it exited (removed by the harness), as they were found.</param>
+public sealed record GatewayExit(int ExitCode, TimeSpan StopDuration, IReadOnlyList<ContainerSummary> LeftoverContainers);
 
 public sealed class GatewayStartException(string message) : Exception(message);
 

@@ -331,12 +331,7 @@ class CompiledKernel(Kernel):
         """Asks for the line the program waits for; False when an interrupt ended the wait instead."""
         for writer in writers:
             writer.flush(final=False)  # the prompt the program wrote comes before the input box
-        try:
-            with self.interrupts.raising():
-                answer_input(self, allow_stdin, stage.give_input, stage.end_input)
-        except KeyboardInterrupt:
-            return False
-        return True
+        return answer_input(self, self.interrupts, allow_stdin, stage.give_input, stage.end_input)
 
     # ---- introspection
 

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 
 class Interrupts:
+    # A count and how much of it was taken, not a flag to reset: the handler may run between a check and a reset.
     def __init__(self):
         self._count = 0
         self._taken = 0
@@ -34,7 +35,8 @@ class Interrupts:
 
     @contextmanager
     def raising(self):
-        """For a wait that only a KeyboardInterrupt ends (ipykernel's input request): SIGINT raises again inside it."""
+        """For a wait that only a KeyboardInterrupt ends (ipykernel's input request): SIGINT raises again inside it,
+        and one that came just before raises at once."""
         previous = signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             if self.take():

@@ -258,11 +258,7 @@ class ReplKernel(Kernel):
             elif match is None and not interrupted and time.monotonic() - quiet_since >= STDIN_CHECK and repl.waiting_for_input():
                 stdout.flush(final=False)
                 stderr.flush(final=False)
-                try:
-                    with self.interrupts.raising():
-                        answer_input(self, allow_stdin, repl.type_line, repl.end_of_input)
-                except KeyboardInterrupt:
-                    interrupted = True
+                interrupted = not answer_input(self, self.interrupts, allow_stdin, repl.type_line, repl.end_of_input)
             if interrupted and match is None and interrupted_at is None:
                 # One Ctrl-C per cell: more would reach the prompt after the command stopped and cancel the next
                 # cell's line. A command that ignores it is ended by the grace below (the interpreter restarts).

@@ -66,17 +66,20 @@ def unread_bytes(fd):
         return 0
 
 
-def answer_input(kernel, allow_stdin, give, end):
+def answer_input(kernel, interrupts, allow_stdin, give, end):
     """Asks the frontend for the line a program waits for on stdin and passes it to `give`; when there is no frontend
-    to ask (allow_stdin false, or it went away) the program gets end of input through `end`."""
+    to ask (allow_stdin false, or it went away) the program gets end of input through `end`. False when an interrupt
+    ended the wait instead (the only thing that ends ipykernel's wait for the answer, so SIGINT raises during it)."""
     if not allow_stdin:
         end()
-        return
+        return True
     try:
-        value = kernel.raw_input("")
+        with interrupts.raising():
+            value = kernel.raw_input("")
     except KeyboardInterrupt:
-        raise
+        return False
     except Exception:  # no frontend to ask: end of input
         end()
-        return
+        return True
     give(value)
+    return True

@@ -1,11 +1,11 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using NotebookGateway.Bridge.Gateway;
 using NotebookGateway.Jupyter.Envelope;
 using NotebookGateway.Jupyter.Messages;
 using NotebookGateway.Bridge.Tests.Support;
+using NotebookGateway.Testing;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Bridge.Tests.Kernel;
@@ -23,7 +23,7 @@ public sealed class NotebookServerTests(BridgeFixture fixture, ITestOutputHelper
     {
         string notebook = Tools.RequireCommand("jupyter-notebook", "jupyter-notebook");
         string token = Guid.NewGuid().ToString("N");
-        int port = FreePort();
+        int port = LoopbackPorts.Free();
         string directory = Path.Combine(fixture.Environment.Root, "notebooks");
         Directory.CreateDirectory(directory);
         await using BackgroundProcess server = BackgroundProcess.Start(notebook,
@@ -91,12 +91,5 @@ public sealed class NotebookServerTests(BridgeFixture fixture, ITestOutputHelper
         }
         await socket.CloseAsync(TimeSpan.FromSeconds(2));
         return stdout.ToString();
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

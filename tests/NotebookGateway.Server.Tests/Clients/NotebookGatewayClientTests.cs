@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Xunit.Abstractions;
 
@@ -43,7 +42,7 @@ public sealed class NotebookGatewayClientTests(ListingGatewayFixture fixture, IT
     private async Task RunThroughAsync(string module, Func<string, string[]> tokenArguments, bool offerV1)
     {
         using var directory = new TempDirectory("nbgw-client");
-        int port = FreePort();
+        int port = LoopbackPorts.Free();
         string token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         string gatewayUrl = Gateway.BaseUri.ToString().TrimEnd('/');
         string[] arguments =
@@ -119,12 +118,5 @@ public sealed class NotebookGatewayClientTests(ListingGatewayFixture fixture, IT
             RestResponse model = await GatewayRest.GetAsync(Gateway, $"api/kernels/{kernelId}");
             return (model.Status == HttpStatusCode.NotFound, model.ToString());
         }, TestTimeouts.Reply, "kernel gone from the gateway after DELETE through the Jupyter server");
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

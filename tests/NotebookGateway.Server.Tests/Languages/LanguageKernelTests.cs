@@ -87,11 +87,7 @@ public sealed class LanguageKernelTests(LanguagesGatewayFixture fixture, ITestOu
         string kernelId = await fixture.KernelAsync(spec);
         KernelSocket socket = await ConnectAsync(kernelId);
 
-        JsonObject request = JupyterMessages.ExecuteRequest(socket.SessionId, language.EndlessLoop);
-        string id = JupyterMessages.MsgId(request);
-        await socket.SendAsync(request);
-        await socket.WaitForAsync(f => f.ParentMsgId == id && f.MsgType == "stream" && f.ContentText("text")?.Contains("looping", StringComparison.Ordinal) == true,
-            TestTimeouts.Step, $"{spec}: the loop's first output");
+        string id = await StartEndlessLoopAsync(socket, language);
 
         var clock = Stopwatch.StartNew();
         RestResponse interrupt = await GatewayRest.PostAsync(Gateway, $"api/kernels/{kernelId}/interrupt", null);
@@ -127,11 +123,7 @@ public sealed class LanguageKernelTests(LanguagesGatewayFixture fixture, ITestOu
         KernelSocket socket = await ConnectAsync(kernelId);
         for (int round = 0; round < 3; round++)
         {
-            JsonObject request = JupyterMessages.ExecuteRequest(socket.SessionId, language.EndlessLoop);
-            string id = JupyterMessages.MsgId(request);
-            await socket.SendAsync(request);
-            await socket.WaitForAsync(f => f.ParentMsgId == id && f.MsgType == "stream" && f.ContentText("text")?.Contains("looping", StringComparison.Ordinal) == true,
-                TestTimeouts.Step, $"{spec}: the loop's first output");
+            string id = await StartEndlessLoopAsync(socket, language);
             await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
                 GatewayRest.ExpectStatus(await GatewayRest.PostAsync(Gateway, $"api/kernels/{kernelId}/interrupt", null), HttpStatusCode.NoContent, Gateway)));
 
@@ -233,6 +225,17 @@ public sealed class LanguageKernelTests(LanguagesGatewayFixture fixture, ITestOu
     }
 
     private async Task<KernelSocket> SocketAsync(string spec) => await ConnectAsync(await fixture.KernelAsync(spec));
+
+    /// <summary>Sends the language's endless loop and waits for its first output; the cell's msg_id.</summary>
+    private static async Task<string> StartEndlessLoopAsync(KernelSocket socket, LanguageCase language)
+    {
+        JsonObject request = JupyterMessages.ExecuteRequest(socket.SessionId, language.EndlessLoop);
+        string id = JupyterMessages.MsgId(request);
+        await socket.SendAsync(request);
+        await socket.WaitForAsync(f => f.ParentMsgId == id && f.MsgType == "stream" && f.ContentText("text")?.Contains("looping", StringComparison.Ordinal) == true,
+            TestTimeouts.Step, $"{language.Spec}: the loop's first output");
+        return id;
+    }
 
     /// <summary>Runs <paramref name="check"/>'s cell and asserts what it says it shows.</summary>
     private async Task ExpectAsync(KernelSocket socket, CellCheck check, string? answer = null)

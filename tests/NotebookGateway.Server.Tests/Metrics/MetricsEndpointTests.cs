@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Xunit.Abstractions;
 
 namespace NotebookGateway.Server.Tests.Metrics;
@@ -51,7 +50,7 @@ public sealed class MetricsEndpointTests(DefaultGatewayFixture fixture, ITestOut
     [Fact]
     public async Task Without_RequireToken_metrics_is_served_anonymously_also_on_the_metrics_port_which_serves_nothing_else()
     {
-        int port = FreePort();
+        int port = LoopbackPorts.Free();
         await using GatewayProcess gateway = await GatewayProcess.StartAsync(new Dictionary<string, string>
         {
             ["Metrics:RequireToken"] = "false",
@@ -73,12 +72,5 @@ public sealed class MetricsEndpointTests(DefaultGatewayFixture fixture, ITestOut
         using HttpClient authorized = gateway.CreateHttpClient(gateway.Token);
         RestResponse api = await GatewayRest.SendAsync(authorized, HttpMethod.Get, new Uri(metricsPort, "api/kernelspecs"));
         Assert.Equal(HttpStatusCode.NotFound, api.Status);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
